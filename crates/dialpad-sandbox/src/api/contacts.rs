@@ -1,0 +1,304 @@
+//! `/api/v2/contacts`: company shared contacts and users' local contacts. List,
+//! get, create (shared, or local with `owner_id`), `PUT` upsert by `uid`, patch,
+//! delete. Every change emits a contact event.
+
+use std::ops::Bound;
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::{DpJson, DpQuery, check_e164, check_email, company, company_mut, required};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::events::{self, Event};
+use crate::ids::de_opt_i64;
+use crate::page::{self, Page};
+use crate::seed::contact_id;
+use crate::state::AppState;
+use crate::world::Contact;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v2/contacts", get(list).post(create).put(upsert))
+        .route(
+            "/api/v2/contacts/{id}",
+            get(retrieve).patch(update).delete(remove),
+        )
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    cursor: Option<String>,
+    include_local: Option<bool>,
+    #[serde(default, deserialize_with = "de_opt_i64")]
+    owner_id: Option<i64>,
+}
+
+/// Shared contacts; with `include_local` every local contact too; with `owner_id`
+/// that user's local contacts only.
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    DpQuery(q): DpQuery<ListQuery>,
+) -> ApiResult<Json<Page<Contact>>> {
+    let after = match &q.cursor {
+        Some(c) => Bound::Excluded(page::decode("contacts", c)?),
+        None => Bound::Unbounded,
+    };
+    let world = state.world.read();
+    let company = company(&world, caller.company_id)?;
+    if let Some(owner) = q.owner_id
+        && !company.users.contains_key(&owner)
+    {
+        return Err(ApiError::not_found("user"));
+    }
+    let include_local = q.include_local.unwrap_or(false);
+    let items = company
+        .contacts
+        .range::<String, _>((after.as_ref(), Bound::Unbounded))
+        .map(|(_, c)| c)
+        .filter(|c| match q.owner_id {
+            Some(owner) => c.owner_id == Some(owner),
+            None => c.kind == "shared" || include_local,
+        })
+        .cloned();
+    Ok(Json(page::take(
+        items,
+        state.config.page_size,
+        "contacts",
+        |c: &Contact| c.id.clone(),
+    )))
+}
+
+async fn retrieve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Contact>> {
+    let world = state.world.read();
+    company(&world, caller.company_id)?
+        .contacts
+        .get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("contact"))
+}
+
+/// Fields every contact write may carry.
+#[derive(Debug, Default, Deserialize)]
+struct ContactFields {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    company_name: Option<String>,
+    job_title: Option<String>,
+    emails: Option<Vec<String>>,
+    phones: Option<Vec<String>>,
+    urls: Option<Vec<String>>,
+    extension: Option<String>,
+    trunk_group: Option<String>,
+}
+
+impl ContactFields {
+    fn check(&self) -> ApiResult<()> {
+        for email in self.emails.iter().flatten() {
+            check_email(email)?;
+        }
+        for phone in self.phones.iter().flatten() {
+            check_e164(phone)?;
+        }
+        for name in [&self.first_name, &self.last_name].into_iter().flatten() {
+            if name.chars().count() > 250 {
+                return Err(ApiError::bad_request("names are at most 250 characters"));
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(self, contact: &mut Contact) {
+        let non_empty = |v: String| Some(v).filter(|s| !s.is_empty());
+        if let Some(v) = self.first_name {
+            contact.first_name = v;
+        }
+        if let Some(v) = self.last_name {
+            contact.last_name = v;
+        }
+        if let Some(v) = self.company_name {
+            contact.company_name = non_empty(v);
+        }
+        if let Some(v) = self.job_title {
+            contact.job_title = non_empty(v);
+        }
+        if let Some(v) = self.emails {
+            contact.emails = v;
+        }
+        if let Some(v) = self.phones {
+            contact.phones = v;
+        }
+        if let Some(v) = self.urls {
+            contact.urls = v;
+        }
+        if let Some(v) = self.extension {
+            contact.extension = non_empty(v);
+        }
+        if let Some(v) = self.trunk_group {
+            contact.trunk_group = non_empty(v);
+        }
+        contact.refresh_derived();
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateContact {
+    #[serde(flatten)]
+    fields: ContactFields,
+    #[serde(default, deserialize_with = "de_opt_i64")]
+    owner_id: Option<i64>,
+    /// Only on `PUT`: the caller's own key for the contact.
+    uid: Option<String>,
+}
+
+fn new_contact(id: String, owner_id: Option<i64>, fields: ContactFields) -> ApiResult<Contact> {
+    let mut fields = fields;
+    let first = required(fields.first_name.take(), "first_name")?;
+    let last = required(fields.last_name.take(), "last_name")?;
+    let mut contact = Contact {
+        id,
+        kind: if owner_id.is_some() { "local" } else { "shared" },
+        first_name: first,
+        last_name: last,
+        display_name: String::new(),
+        company_name: None,
+        job_title: None,
+        emails: Vec::new(),
+        primary_email: None,
+        phones: Vec::new(),
+        primary_phone: None,
+        urls: Vec::new(),
+        extension: None,
+        trunk_group: None,
+        owner_id,
+    };
+    fields.apply(&mut contact);
+    Ok(contact)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    DpJson(body): DpJson<CreateContact>,
+) -> ApiResult<Json<Contact>> {
+    body.fields.check()?;
+    let contact = {
+        let mut world = state.world.write();
+        let id = contact_id(world.next_id());
+        let company = company_mut(&mut world, caller.company_id)?;
+        if let Some(owner) = body.owner_id
+            && !company.users.contains_key(&owner)
+        {
+            return Err(ApiError::bad_request("owner_id names no user of this company"));
+        }
+        let contact = new_contact(id, body.owner_id, body.fields)?;
+        company.contacts.insert(contact.id.clone(), contact.clone());
+        contact
+    };
+    emit(&state, &caller, "created", &contact);
+    Ok(Json(contact))
+}
+
+/// `PUT /api/v2/contacts`: creates the shared contact with this `uid`, or replaces
+/// the fields of the one that has it.
+async fn upsert(
+    State(state): State<AppState>,
+    caller: Caller,
+    DpJson(body): DpJson<CreateContact>,
+) -> ApiResult<Json<Contact>> {
+    let uid = required(body.uid, "uid")?;
+    body.fields.check()?;
+    let (contact, event) = {
+        let mut world = state.world.write();
+        let fresh_id = contact_id(world.next_id());
+        let company = company_mut(&mut world, caller.company_id)?;
+        let existing = company
+            .contact_uids
+            .get(&uid)
+            .filter(|id| company.contacts.contains_key(*id))
+            .cloned();
+        match existing {
+            Some(id) => {
+                let current = company
+                    .contacts
+                    .get_mut(&id)
+                    .ok_or_else(|| ApiError::not_found("contact"))?;
+                let replaced = new_contact(id, None, body.fields)?;
+                *current = replaced;
+                (current.clone(), "updated")
+            }
+            None => {
+                let contact = new_contact(fresh_id, None, body.fields)?;
+                company.contact_uids.insert(uid, contact.id.clone());
+                company.contacts.insert(contact.id.clone(), contact.clone());
+                (contact, "created")
+            }
+        }
+    };
+    emit(&state, &caller, event, &contact);
+    Ok(Json(contact))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    DpJson(fields): DpJson<ContactFields>,
+) -> ApiResult<Json<Contact>> {
+    fields.check()?;
+    for (value, name) in [(&fields.first_name, "first_name"), (&fields.last_name, "last_name")] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(ApiError::bad_request(format!("{name} must not be empty")));
+        }
+    }
+    let contact = {
+        let mut world = state.world.write();
+        let company = company_mut(&mut world, caller.company_id)?;
+        let contact = company
+            .contacts
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found("contact"))?;
+        fields.apply(contact);
+        contact.clone()
+    };
+    emit(&state, &caller, "updated", &contact);
+    Ok(Json(contact))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Contact>> {
+    let contact = {
+        let mut world = state.world.write();
+        let company = company_mut(&mut world, caller.company_id)?;
+        let contact = company
+            .contacts
+            .remove(&id)
+            .ok_or_else(|| ApiError::not_found("contact"))?;
+        company.contact_uids.retain(|_, v| *v != id);
+        contact
+    };
+    emit(&state, &caller, "deleted", &contact);
+    Ok(Json(contact))
+}
+
+fn emit(state: &AppState, caller: &Caller, event: &'static str, contact: &Contact) {
+    events::emit(
+        state,
+        caller.company_id,
+        Event::Contact {
+            event,
+            contact: contact.clone(),
+        },
+    );
+}

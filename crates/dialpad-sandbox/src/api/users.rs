@@ -1,0 +1,325 @@
+//! `/api/v2/users`: list with `state`/`email`/`company_admin`/`number` filters, get
+//! (including `me`), create, patch and delete. Changes emit change-log events.
+
+use std::ops::Bound;
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{DpJson, DpQuery, check_e164, check_email, company, company_mut, path_id, required};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::events::{self, ChangeLogEntry, Event};
+use crate::ids::{de_opt_i64, naive_iso};
+use crate::page::{self, Page};
+use crate::state::AppState;
+use crate::world::{GroupDetails, User, VoicemailSettings};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v2/users", get(list).post(create))
+        .route("/api/v2/users/{id}", get(retrieve).patch(update).delete(remove))
+}
+
+const USER_STATES: &[&str] = &["active", "cancelled", "deleted", "pending", "suspended"];
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    cursor: Option<String>,
+    state: Option<String>,
+    company_admin: Option<bool>,
+    email: Option<String>,
+    number: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    DpQuery(q): DpQuery<ListQuery>,
+) -> ApiResult<Json<Page<User>>> {
+    if let Some(s) = &q.state
+        && !USER_STATES.contains(&s.as_str())
+    {
+        return Err(ApiError::bad_request(format!("invalid state {s:?}")));
+    }
+    let after = match &q.cursor {
+        Some(c) => Bound::Excluded(path_id(&page::decode("users", c)?, "cursor")?),
+        None => Bound::Unbounded,
+    };
+    let world = state.world.read();
+    let company = company(&world, caller.company_id)?;
+    let items = company
+        .users
+        .range((after, Bound::Unbounded))
+        .map(|(_, u)| u)
+        .filter(|u| q.state.as_deref().is_none_or(|s| u.state == s))
+        .filter(|u| q.company_admin.is_none_or(|a| u.is_admin == a))
+        .filter(|u| {
+            q.email
+                .as_deref()
+                .is_none_or(|e| u.emails.iter().any(|m| m.eq_ignore_ascii_case(e)))
+        })
+        .filter(|u| {
+            q.number
+                .as_deref()
+                .is_none_or(|n| u.phone_numbers.iter().any(|p| p == n))
+        })
+        .cloned();
+    Ok(Json(page::take(items, state.config.page_size, "users", |u: &User| {
+        u.id.to_string()
+    })))
+}
+
+fn resolve_id(raw: &str, caller: &Caller) -> ApiResult<i64> {
+    if raw == "me" {
+        Ok(caller.user_id)
+    } else {
+        path_id(raw, "user")
+    }
+}
+
+async fn retrieve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<User>> {
+    let id = resolve_id(&id, &caller)?;
+    let world = state.world.read();
+    let company = company(&world, caller.company_id)?;
+    company
+        .users
+        .get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("user"))
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateUser {
+    email: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_i64")]
+    office_id: Option<i64>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    license: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    auto_assign: Option<bool>,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    DpJson(body): DpJson<CreateUser>,
+) -> ApiResult<Json<User>> {
+    let email = required(body.email, "email")?;
+    check_email(&email)?;
+    let office_id = body
+        .office_id
+        .ok_or_else(|| ApiError::bad_request("office_id is required"))?;
+    let user = {
+        let mut world = state.world.write();
+        let id = world.next_id();
+        let company = company_mut(&mut world, caller.company_id)?;
+        let office = company
+            .offices
+            .get(&office_id)
+            .ok_or_else(|| ApiError::bad_request("office_id names no office of this company"))?;
+        if company.user_by_email(&email).is_some() {
+            return Err(ApiError::conflict("a user with this email already exists"));
+        }
+        let first = body.first_name.unwrap_or_default();
+        let last = body.last_name.unwrap_or_default();
+        let user = User {
+            id,
+            company_id: company.id(),
+            office_id,
+            admin_office_ids: Vec::new(),
+            country: office.country.clone(),
+            date_active: None,
+            date_added: naive_iso(Utc::now()),
+            date_first_login: None,
+            display_name: format!("{first} {last}").trim().to_owned(),
+            do_not_disturb: false,
+            emails: vec![email],
+            extension: None,
+            first_name: first,
+            forwarding_numbers: Vec::new(),
+            group_details: vec![GroupDetails {
+                do_not_disturb: false,
+                group_id: office_id,
+                group_type: "office",
+                role: "operator",
+            }],
+            image_url: format!("https://sandbox.dialpad.invalid/avatar/user/{id}.png"),
+            international_dialing_enabled: false,
+            is_admin: false,
+            is_available: false,
+            is_on_duty: false,
+            is_online: false,
+            is_super_admin: false,
+            job_title: None,
+            language: "en".into(),
+            last_name: last,
+            license: body.license.unwrap_or_else(|| "talk".into()),
+            muted: false,
+            on_duty_status: "unavailable",
+            onboarding_completed: false,
+            phone_numbers: Vec::new(),
+            state: "pending".into(),
+            timezone: office.timezone.clone(),
+            voicemail: VoicemailSettings {
+                is_default_voicemail: true,
+                name: "default".into(),
+                voicemail_notifications_enabled: true,
+            },
+        };
+        company.users.insert(id, user.clone());
+        user
+    };
+    changelog(&state, &caller, "added_user", &user, json!({}));
+    Ok(Json(user))
+}
+
+#[derive(Debug, Deserialize)]
+struct UpdateUser {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    job_title: Option<String>,
+    extension: Option<String>,
+    emails: Option<Vec<String>>,
+    phone_numbers: Option<Vec<String>>,
+    forwarding_numbers: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "de_opt_i64")]
+    office_id: Option<i64>,
+    license: Option<String>,
+    state: Option<String>,
+    is_super_admin: Option<bool>,
+    international_dialing_enabled: Option<bool>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    DpJson(body): DpJson<UpdateUser>,
+) -> ApiResult<Json<User>> {
+    let id = resolve_id(&id, &caller)?;
+    if let Some(s) = &body.state
+        && !["active", "suspended"].contains(&s.as_str())
+    {
+        return Err(ApiError::bad_request("state must be active or suspended"));
+    }
+    for email in body.emails.iter().flatten() {
+        check_email(email)?;
+    }
+    for number in body
+        .phone_numbers
+        .iter()
+        .flatten()
+        .chain(body.forwarding_numbers.iter().flatten())
+    {
+        check_e164(number)?;
+    }
+    let (user, changed) = {
+        let mut world = state.world.write();
+        let company = company_mut(&mut world, caller.company_id)?;
+        if let Some(office_id) = body.office_id
+            && !company.offices.contains_key(&office_id)
+        {
+            return Err(ApiError::bad_request("office_id names no office of this company"));
+        }
+        if let Some(emails) = &body.emails
+            && emails.iter().any(|e| {
+                company
+                    .user_by_email(e)
+                    .is_some_and(|other| other.id != id)
+            })
+        {
+            return Err(ApiError::conflict("another user has this email"));
+        }
+        let user = company
+            .users
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found("user"))?;
+        let mut changed = Vec::new();
+        macro_rules! set {
+            ($field:ident) => {
+                if let Some(v) = body.$field {
+                    user.$field = v;
+                    changed.push(stringify!($field));
+                }
+            };
+        }
+        set!(first_name);
+        set!(last_name);
+        set!(emails);
+        set!(phone_numbers);
+        set!(forwarding_numbers);
+        set!(office_id);
+        set!(license);
+        set!(state);
+        set!(is_super_admin);
+        set!(international_dialing_enabled);
+        if let Some(v) = body.job_title {
+            user.job_title = Some(v).filter(|s| !s.is_empty());
+            changed.push("job_title");
+        }
+        if let Some(v) = body.extension {
+            user.extension = Some(v).filter(|s| !s.is_empty());
+            changed.push("extension");
+        }
+        user.display_name = format!("{} {}", user.first_name, user.last_name)
+            .trim()
+            .to_owned();
+        (user.clone(), changed)
+    };
+    if !changed.is_empty() {
+        changelog(
+            &state,
+            &caller,
+            "updated_user",
+            &user,
+            json!({ "fields": changed }),
+        );
+    }
+    Ok(Json(user))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<User>> {
+    let id = resolve_id(&id, &caller)?;
+    let mut user = {
+        let mut world = state.world.write();
+        let company = company_mut(&mut world, caller.company_id)?;
+        company
+            .users
+            .remove(&id)
+            .ok_or_else(|| ApiError::not_found("user"))?
+    };
+    user.state = "deleted".into();
+    changelog(&state, &caller, "deleted_user", &user, json!({}));
+    Ok(Json(user))
+}
+
+fn changelog(state: &AppState, caller: &Caller, action: &str, user: &User, data: serde_json::Value) {
+    events::emit(
+        state,
+        caller.company_id,
+        Event::ChangeLog(ChangeLogEntry {
+            action: action.into(),
+            note: format!("{} {}", action.replace('_', " "), user.display_name),
+            target_type: "user",
+            target_id: user.id,
+            changed_by: caller.user_id,
+            additional_data: data,
+        }),
+    );
+}

@@ -1,0 +1,169 @@
+//! Who is calling: API keys (`Authorization: Bearer` or `?apikey=`) and OAuth access
+//! tokens, the OAuth apps and grants behind them, and the `Caller` extractor that
+//! authenticates a request and charges it to its company's rate limits.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{FromRequestParts, MatchedPath};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A registered OAuth app.
+#[derive(Debug, Clone)]
+pub struct OAuthApp {
+    pub client_id: String,
+    pub client_secret: String,
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    /// Show a consent page with an Allow button instead of approving at once.
+    pub consent: bool,
+}
+
+/// An API key (company-level; acts as the company admin who made it).
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub company_id: i64,
+    pub user_id: i64,
+}
+
+/// A live OAuth access token.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub company_id: i64,
+    pub user_id: i64,
+    pub client_id: String,
+    pub scopes: Arc<[String]>,
+    pub expires_at: Instant,
+    /// The refresh token issued with it, revoked together by `/oauth2/deauthorize`.
+    pub refresh_token: Option<String>,
+}
+
+/// A refresh token; single use (rotation): using it replaces it.
+#[derive(Debug, Clone)]
+pub struct RefreshGrant {
+    pub company_id: i64,
+    pub user_id: i64,
+    pub client_id: String,
+    pub scopes: Arc<[String]>,
+}
+
+/// An authorization code waiting to be exchanged.
+#[derive(Debug, Clone)]
+pub struct AuthCode {
+    pub company_id: i64,
+    pub user_id: i64,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scopes: Arc<[String]>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub expires_at: Instant,
+}
+
+/// Every credential the sandbox knows.
+#[derive(Debug, Default)]
+pub struct AuthStore {
+    pub apps: HashMap<String, OAuthApp>,
+    pub api_keys: HashMap<String, ApiKey>,
+    pub tokens: HashMap<String, AccessToken>,
+    pub refresh_tokens: HashMap<String, RefreshGrant>,
+    pub codes: HashMap<String, AuthCode>,
+}
+
+impl AuthStore {
+    /// Makes every access token expired at once (a `/_sandbox` fault).
+    pub fn expire_all_tokens(&mut self) -> usize {
+        let past = Instant::now()
+            .checked_sub(Duration::from_secs(1))
+            .unwrap_or_else(Instant::now);
+        for token in self.tokens.values_mut() {
+            token.expires_at = past;
+        }
+        self.tokens.len()
+    }
+}
+
+/// The authenticated principal of an API request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub company_id: i64,
+    pub user_id: i64,
+    /// `None` for API keys, which may call everything.
+    pub scopes: Option<Arc<[String]>>,
+}
+
+impl Caller {
+    /// Refuses an OAuth token that was not granted `scope` (API keys pass).
+    pub fn require_scope(&self, scope: &str) -> Result<(), ApiError> {
+        match &self.scopes {
+            Some(scopes) if !scopes.iter().any(|s| s == scope) => Err(ApiError::forbidden(
+                format!("the access token lacks the required scope {scope}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Extracts the bearer token or `apikey` query parameter.
+pub fn credential(parts: &Parts) -> Option<String> {
+    if let Some(value) = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let mut it = value.splitn(2, ' ');
+        let scheme = it.next().unwrap_or_default();
+        if scheme.eq_ignore_ascii_case("bearer") {
+            return it.next().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        }
+    }
+    let query = parts.uri.query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "apikey")
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.is_empty())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(token) = credential(parts) else {
+            return Err(ApiError::unauthorized("missing api key or access token"));
+        };
+        let caller = {
+            let auth = state.auth.read();
+            if let Some(key) = auth.api_keys.get(&token) {
+                Caller {
+                    company_id: key.company_id,
+                    user_id: key.user_id,
+                    scopes: None,
+                }
+            } else if let Some(t) = auth.tokens.get(&token) {
+                if t.expires_at <= Instant::now() {
+                    return Err(ApiError::unauthorized("access token expired"));
+                }
+                Caller {
+                    company_id: t.company_id,
+                    user_id: t.user_id,
+                    scopes: Some(t.scopes.clone()),
+                }
+            } else {
+                return Err(ApiError::unauthorized("invalid api key or access token"));
+            }
+        };
+        if state.rate_limits_enabled() {
+            let route = parts
+                .extensions
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str)
+                .unwrap_or_else(|| parts.uri.path());
+            state
+                .limiter
+                .check(caller.company_id, &parts.method, route)
+                .map_err(|wait| ApiError::rate_limited(Some(wait.as_secs().max(1))))?;
+        }
+        Ok(caller)
+    }
+}

@@ -1,0 +1,194 @@
+//! Injected faults, per route: 429 (with or without `Retry-After`), 500, 503, added
+//! latency, and connection resets, either with a probability or for the next N
+//! matching requests. Applied before authentication, as a flaky network or an
+//! overloaded Dialpad would.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use parking_lot::Mutex;
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What to do to a matching request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// 429 in Dialpad's envelope with `Retry-After` (`retry_after` seconds, default 1).
+    RateLimit,
+    /// 429 without `Retry-After`.
+    RateLimitNoRetryAfter,
+    /// 500 in Dialpad's envelope.
+    InternalError,
+    /// 503 in Dialpad's envelope.
+    Unavailable,
+    /// Waits `latency_ms` and then serves the request normally.
+    Latency,
+    /// Drops the connection without an answer.
+    Reset,
+}
+
+/// A rule as `POST /_sandbox/faults` takes it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FaultRule {
+    /// `"GET /api/v2/users/{id}"`, a bare route template (any method), or `"*"`.
+    #[serde(default = "any_route")]
+    pub route: String,
+    pub kind: FaultKind,
+    /// Chance in [0, 1] that a matching request is hit (default 1).
+    #[serde(default)]
+    pub probability: Option<f64>,
+    /// Hit only the next N matching requests, then retire the rule.
+    #[serde(default)]
+    pub next: Option<u64>,
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    #[serde(default)]
+    pub retry_after: Option<u64>,
+}
+
+fn any_route() -> String {
+    "*".into()
+}
+
+impl FaultRule {
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(p) = self.probability
+            && !(0.0..=1.0).contains(&p)
+        {
+            return Err("probability must be between 0 and 1".into());
+        }
+        if self.kind == FaultKind::Latency && self.latency_ms.is_none() {
+            return Err("latency faults need latency_ms".into());
+        }
+        if self.next == Some(0) {
+            return Err("next must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    fn matches(&self, method: &str, route: &str) -> bool {
+        if self.route == "*" {
+            return true;
+        }
+        match self.route.split_once(' ') {
+            Some((m, r)) => m.eq_ignore_ascii_case(method) && r == route,
+            None => self.route == route,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Faults {
+    rules: Mutex<Vec<FaultRule>>,
+}
+
+impl Faults {
+    pub fn add(&self, rule: FaultRule) {
+        self.rules.lock().push(rule);
+    }
+
+    pub fn list(&self) -> Vec<FaultRule> {
+        self.rules.lock().clone()
+    }
+
+    pub fn clear(&self) {
+        self.rules.lock().clear();
+    }
+
+    /// Decides which faults hit this request (at most one that answers, plus latency).
+    fn pick(&self, method: &str, route: &str) -> (Option<Duration>, Option<FaultRule>) {
+        let mut rules = self.rules.lock();
+        if rules.is_empty() {
+            return (None, None);
+        }
+        let mut rng = rand::rng();
+        let mut latency = None;
+        let mut answer = None;
+        rules.retain_mut(|rule| {
+            if !rule.matches(method, route) {
+                return true;
+            }
+            if rule.kind != FaultKind::Latency && answer.is_some() {
+                return true;
+            }
+            if let Some(p) = rule.probability
+                && rng.random::<f64>() >= p
+            {
+                return true;
+            }
+            if rule.kind == FaultKind::Latency {
+                let ms = rule.latency_ms.unwrap_or(0);
+                latency = Some(latency.unwrap_or(Duration::ZERO) + Duration::from_millis(ms));
+            } else {
+                answer = Some(rule.clone());
+            }
+            match &mut rule.next {
+                Some(n) if *n <= 1 => false,
+                Some(n) => {
+                    *n -= 1;
+                    true
+                }
+                None => true,
+            }
+        });
+        (latency, answer)
+    }
+}
+
+/// Middleware on Dialpad's routes: applies faults, then counts the answer.
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let method = request.method().as_str().to_owned();
+    let (latency, fault) = state.faults.pick(&method, &route);
+    if let Some(wait) = latency {
+        tokio::time::sleep(wait).await;
+    }
+    let response = match fault.map(|f| (f.kind, f.retry_after)) {
+        None => next.run(request).await,
+        Some((FaultKind::RateLimit, secs)) => {
+            ApiError::rate_limited(Some(secs.unwrap_or(1))).into_response()
+        }
+        Some((FaultKind::RateLimitNoRetryAfter, _)) => ApiError::rate_limited(None).into_response(),
+        Some((FaultKind::InternalError, _)) => ApiError::internal("internal_error").into_response(),
+        Some((FaultKind::Unavailable, _)) => ApiError::unavailable().into_response(),
+        Some((FaultKind::Reset, _)) => reset_response(),
+        Some((FaultKind::Latency, _)) => next.run(request).await,
+    };
+    let label = format!("{method} {route}");
+    state.counters.request(&label, response.status().as_u16());
+    response
+}
+
+/// A response whose body fails at once: hyper aborts the connection, so the client
+/// sees the connection closed with no complete answer.
+fn reset_response() -> Response {
+    let stream = failing_stream();
+    let mut response = Response::new(Body::from_stream(stream));
+    *response.status_mut() = StatusCode::OK;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from_static("1048576"));
+    response
+}
+
+fn failing_stream() -> impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>>
+{
+    futures_util::stream::once(async {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "sandbox fault: connection reset",
+        ))
+    })
+}

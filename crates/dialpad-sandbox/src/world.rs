@@ -1,0 +1,402 @@
+//! The sandbox's data: companies and everything they own, held in memory and
+//! serialised in Dialpad's own JSON shapes (`protos.*` of the spec).
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::ids::{ser_i64, ser_opt_i64, ser_vec_i64};
+
+/// All companies of the sandbox.
+#[derive(Debug, Default)]
+pub struct World {
+    pub companies: BTreeMap<i64, Company>,
+    next_id: i64,
+}
+
+impl World {
+    pub fn with_id_base(base: i64) -> Self {
+        Self {
+            companies: BTreeMap::new(),
+            next_id: base,
+        }
+    }
+
+    /// A fresh int64 id, unique across the sandbox and shaped like Dialpad's 16-digit ids.
+    pub fn next_id(&mut self) -> i64 {
+        self.next_id += 1 + (self.next_id.wrapping_mul(2_654_435_761) & 0xff);
+        self.next_id
+    }
+
+    pub fn company(&self, id: i64) -> Option<&Company> {
+        self.companies.get(&id)
+    }
+
+    pub fn company_mut(&mut self, id: i64) -> Option<&mut Company> {
+        self.companies.get_mut(&id)
+    }
+}
+
+/// Key that orders concluded calls newest first, ties broken by id.
+pub type CallKey = (Reverse<i64>, i64);
+
+#[derive(Debug, Default)]
+pub struct Company {
+    pub proto: CompanyProto,
+    pub offices: BTreeMap<i64, Office>,
+    pub users: BTreeMap<i64, User>,
+    pub contacts: BTreeMap<String, Contact>,
+    /// `uid` given to `PUT /api/v2/contacts` -> contact id.
+    pub contact_uids: HashMap<String, String>,
+    pub call_centers: BTreeMap<i64, CallCenter>,
+    /// Concluded calls, newest first.
+    pub calls: BTreeMap<CallKey, Call>,
+    pub call_index: HashMap<i64, CallKey>,
+    /// Calls still moving through their states.
+    pub live_calls: HashMap<i64, Call>,
+    pub webhooks: BTreeMap<i64, Webhook>,
+    pub subscriptions: BTreeMap<i64, Subscription>,
+}
+
+impl Company {
+    pub fn id(&self) -> i64 {
+        self.proto.id
+    }
+
+    pub fn admin(&self) -> Option<&User> {
+        self.users.values().find(|u| u.is_admin && u.state == "active")
+    }
+
+    pub fn call(&self, id: i64) -> Option<&Call> {
+        self.call_index
+            .get(&id)
+            .and_then(|k| self.calls.get(k))
+            .or_else(|| self.live_calls.get(&id))
+    }
+
+    pub fn call_mut(&mut self, id: i64) -> Option<&mut Call> {
+        match self.call_index.get(&id) {
+            Some(k) => self.calls.get_mut(k),
+            None => self.live_calls.get_mut(&id),
+        }
+    }
+
+    /// Files a concluded call under its start time.
+    pub fn insert_concluded(&mut self, call: Call) {
+        let key = (Reverse(call.date_started), call.call_id);
+        self.live_calls.remove(&call.call_id);
+        self.call_index.insert(call.call_id, key);
+        self.calls.insert(key, call);
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        self.users
+            .values()
+            .find(|u| u.emails.iter().any(|e| e.eq_ignore_ascii_case(email)))
+    }
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct CompanyProto {
+    #[serde(serialize_with = "ser_i64")]
+    pub id: i64,
+    pub name: String,
+    pub domain: String,
+    pub admin_email: String,
+    pub country: String,
+    pub account_type: &'static str,
+    pub state: &'static str,
+    #[serde(serialize_with = "ser_i64")]
+    pub office_count: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Office {
+    #[serde(serialize_with = "ser_i64")]
+    pub id: i64,
+    #[serde(serialize_with = "ser_i64")]
+    pub office_id: i64,
+    pub name: String,
+    pub country: String,
+    pub timezone: String,
+    pub phone_numbers: Vec<String>,
+    pub is_primary_office: bool,
+    pub state: String,
+    pub availability_status: &'static str,
+    pub first_action: &'static str,
+    pub no_operators_action: &'static str,
+    #[serde(serialize_with = "ser_i64")]
+    pub ring_seconds: i64,
+    pub monday_hours: Vec<String>,
+    pub tuesday_hours: Vec<String>,
+    pub wednesday_hours: Vec<String>,
+    pub thursday_hours: Vec<String>,
+    pub friday_hours: Vec<String>,
+    pub saturday_hours: Vec<String>,
+    pub sunday_hours: Vec<String>,
+    #[serde(skip)]
+    pub company_id: i64,
+    #[serde(skip)]
+    pub hours_on: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VoicemailSettings {
+    pub is_default_voicemail: bool,
+    pub name: String,
+    pub voicemail_notifications_enabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupDetails {
+    pub do_not_disturb: bool,
+    #[serde(serialize_with = "ser_i64")]
+    pub group_id: i64,
+    pub group_type: &'static str,
+    pub role: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    #[serde(serialize_with = "ser_i64")]
+    pub id: i64,
+    #[serde(serialize_with = "ser_i64")]
+    pub company_id: i64,
+    #[serde(serialize_with = "ser_i64")]
+    pub office_id: i64,
+    #[serde(serialize_with = "ser_vec_i64")]
+    pub admin_office_ids: Vec<i64>,
+    pub country: String,
+    pub date_active: Option<String>,
+    pub date_added: String,
+    pub date_first_login: Option<String>,
+    pub display_name: String,
+    pub do_not_disturb: bool,
+    pub emails: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    pub first_name: String,
+    pub forwarding_numbers: Vec<String>,
+    pub group_details: Vec<GroupDetails>,
+    pub image_url: String,
+    pub international_dialing_enabled: bool,
+    pub is_admin: bool,
+    pub is_available: bool,
+    pub is_on_duty: bool,
+    pub is_online: bool,
+    pub is_super_admin: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    pub language: String,
+    pub last_name: String,
+    pub license: String,
+    pub muted: bool,
+    pub on_duty_status: &'static str,
+    pub onboarding_completed: bool,
+    pub phone_numbers: Vec<String>,
+    pub state: String,
+    pub timezone: String,
+    pub voicemail: VoicemailSettings,
+}
+
+impl User {
+    pub fn primary_phone(&self) -> Option<&str> {
+        self.phone_numbers.first().map(String::as_str)
+    }
+
+    pub fn primary_email(&self) -> Option<&str> {
+        self.emails.first().map(String::as_str)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub first_name: String,
+    pub last_name: String,
+    pub display_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    pub emails: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_email: Option<String>,
+    pub phones: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_phone: Option<String>,
+    pub urls: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trunk_group: Option<String>,
+    #[serde(
+        serialize_with = "ser_opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub owner_id: Option<i64>,
+}
+
+impl Contact {
+    /// Recomputes the fields Dialpad derives from the others.
+    pub fn refresh_derived(&mut self) {
+        self.display_name = format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_owned();
+        self.primary_email = self.emails.first().cloned();
+        self.primary_phone = self.phones.first().cloned();
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CallCenter {
+    #[serde(serialize_with = "ser_i64")]
+    pub id: i64,
+    #[serde(serialize_with = "ser_i64")]
+    pub office_id: i64,
+    pub name: String,
+    pub country: String,
+    pub timezone: String,
+    pub phone_numbers: Vec<String>,
+    pub state: &'static str,
+    pub availability_status: &'static str,
+    pub hours_on: bool,
+    #[serde(serialize_with = "ser_i64")]
+    pub ring_seconds: i64,
+    pub first_action: &'static str,
+    pub no_operators_action: &'static str,
+    pub group_description: String,
+    #[serde(skip)]
+    pub operators: Vec<i64>,
+}
+
+/// Party of a call as Dialpad shows it (`protos.call.CallContactProto`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CallParty {
+    pub email: String,
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordingDetails {
+    #[serde(serialize_with = "ser_i64")]
+    pub duration: i64,
+    pub id: String,
+    pub recording_type: &'static str,
+    #[serde(serialize_with = "ser_i64")]
+    pub start_time: i64,
+    pub url: String,
+}
+
+/// What became of a call: decides its last state and what it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Answered,
+    Missed,
+    Voicemail,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Call {
+    #[serde(serialize_with = "ser_i64")]
+    pub call_id: i64,
+    pub direction: &'static str,
+    pub state: String,
+    #[serde(serialize_with = "ser_i64")]
+    pub date_started: i64,
+    #[serde(
+        serialize_with = "ser_opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub date_rang: Option<i64>,
+    #[serde(
+        serialize_with = "ser_opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub date_connected: Option<i64>,
+    #[serde(
+        serialize_with = "ser_opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub date_ended: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_duration: Option<f64>,
+    #[serde(serialize_with = "ser_i64")]
+    pub event_timestamp: i64,
+    pub external_number: String,
+    pub internal_number: String,
+    pub target: CallParty,
+    pub contact: CallParty,
+    pub proxy_target: CallParty,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry_point_target: Option<CallParty>,
+    #[serde(
+        serialize_with = "ser_opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub entry_point_call_id: Option<i64>,
+    pub group_id: String,
+    pub is_transferred: bool,
+    pub was_recorded: bool,
+    pub labels: Vec<String>,
+    pub recording_details: Vec<RecordingDetails>,
+    pub call_recording_share_links: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voicemail_share_link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_data: Option<String>,
+    #[serde(skip)]
+    pub user_id: i64,
+    #[serde(skip)]
+    pub office_id: i64,
+    #[serde(skip)]
+    pub call_center_id: Option<i64>,
+    #[serde(skip)]
+    pub outcome: Outcome,
+    /// Transcript is generated from the call on request (keeps 100k calls small).
+    #[serde(skip)]
+    pub has_transcript: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub id: i64,
+    pub hook_url: String,
+    pub secret: Option<String>,
+}
+
+/// What a subscription listens to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubscriptionKind {
+    Call {
+        call_states: Vec<String>,
+        group_calls_only: bool,
+        target_type: Option<String>,
+        target_id: Option<i64>,
+    },
+    Contact {
+        contact_type: String,
+    },
+    ChangeLog,
+    AgentStatus {
+        agent_type: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub enabled: bool,
+    pub kind: SubscriptionKind,
+}

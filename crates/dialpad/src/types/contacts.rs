@@ -1,0 +1,166 @@
+//! Dialpad contacts (`/api/v2/contacts`): the contact object, its list page, and the create,
+//! create-by-uid (PUT) and update bodies. Contact ids are opaque strings.
+
+use serde::{Deserialize, Serialize};
+
+use super::common::{Collection, ContactType};
+
+/// `protos.contact.ContactCollection`: a page of contacts.
+pub type ContactCollection = Collection<ContactProto>;
+
+/// `protos.contact.ContactProto`: a contact. Its `id` is an opaque string, not an int64.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContactProto {
+    /// The name of the company that this contact is employed by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    /// The formatted name that will be displayed for this contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The email addresses associated with this contact.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<String>,
+    /// The contact's extension number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    /// The given name of the contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// The ID of the contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The job title of this contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    /// The family name of the contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// The ID of the entity that owns this contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    /// The phone numbers associated with this contact.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phones: Vec<String>,
+    /// The email address to display in a context where only one email can be shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_email: Option<String>,
+    /// The primary phone number to be used when calling this contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_phone: Option<String>,
+    /// Deprecated by Dialpad.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trunk_group: Option<String>,
+    /// Either shared or local.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<ContactType>,
+    /// A list of websites associated with or belonging to this contact.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+}
+
+/// `protos.contact.CreateContactMessage`: the `POST /api/v2/contacts` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CreateContactMessage {
+    /// The contact's company name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    /// The contact's emails.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<String>,
+    /// The contact's extension number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    /// The contact's first name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// The contact's job title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    /// The contact's last name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// The id of the user who will own this contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    /// The contact's phone numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phones: Vec<String>,
+    /// Deprecated by Dialpad.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trunk_group: Option<String>,
+    /// A list of websites associated with or belonging to this contact.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+}
+
+/// `protos.contact.CreateContactMessageWithUid`: the `PUT /api/v2/contacts` body (create or
+/// update by caller-chosen `uid`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CreateContactMessageWithUid {
+    /// The contact's company name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    /// The contact's emails.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<String>,
+    /// The contact's extension number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    /// The contact's first name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// The contact's job title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    /// The contact's last name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// The contact's phone numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phones: Vec<String>,
+    /// Deprecated by Dialpad.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trunk_group: Option<String>,
+    /// The unique id to be included as part of the contact's generated id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    /// A list of websites associated with or belonging to this contact.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+}
+
+/// `protos.contact.UpdateContactMessage`: the PATCH body; `None` lists are left as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UpdateContactMessage {
+    /// The contact's company name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    /// The contact's emails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emails: Option<Vec<String>>,
+    /// The contact's extension number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    /// The contact's first name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// The contact's job title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    /// The contact's last name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// The contact's phone numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phones: Option<Vec<String>>,
+    /// Deprecated by Dialpad.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trunk_group: Option<String>,
+    /// A list of websites associated with or belonging to this contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub urls: Option<Vec<String>>,
+}
