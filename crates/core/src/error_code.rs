@@ -137,7 +137,11 @@ pub struct ErrorBody {
 impl ErrorBody {
     /// A body with an explicit message and no details.
     pub fn new(error: ErrorCode, message: impl Into<String>) -> Self {
-        Self { error, message: message.into(), details: None }
+        Self {
+            error,
+            message: message.into(),
+            details: None,
+        }
     }
 
     /// A body carrying the code's default message.
@@ -182,7 +186,11 @@ mod tests {
                 s.chars().all(|c| c.is_ascii_uppercase() || c == '_') && !s.starts_with('_'),
                 "{s} is not SCREAMING_SNAKE"
             );
-            assert!((400..600).contains(&code.http_status()), "{s} has status {}", code.http_status());
+            assert!(
+                (400..600).contains(&code.http_status()),
+                "{s} has status {}",
+                code.http_status()
+            );
             assert!(!code.default_message().is_empty());
             // Serde, Display and FromStr agree with the table.
             assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(s));
@@ -220,14 +228,21 @@ mod tests {
             ("UPSTREAM_TIMEOUT", 504),
         ];
         for (code, status) in expected {
-            assert_eq!(code.parse::<ErrorCode>().unwrap().http_status(), status, "{code}");
+            assert_eq!(
+                code.parse::<ErrorCode>().unwrap().http_status(),
+                status,
+                "{code}"
+            );
         }
         assert!("NOPE".parse::<ErrorCode>().is_err());
     }
 
     #[test]
     fn error_body_serialises_like_morph_and_omits_empty_details() {
-        let body = ErrorBody::new(ErrorCode::ResourceNotFound, "genericContact 42 was not found");
+        let body = ErrorBody::new(
+            ErrorCode::ResourceNotFound,
+            "genericContact 42 was not found",
+        );
         assert_eq!(
             serde_json::to_value(&body).unwrap(),
             serde_json::json!({"error": "RESOURCE_NOT_FOUND", "message": "genericContact 42 was not found"})

@@ -135,11 +135,17 @@ impl FieldSpec {
     }
 
     pub(crate) const fn read_write(self) -> Self {
-        Self { access: Access::ReadWrite, ..self }
+        Self {
+            access: Access::ReadWrite,
+            ..self
+        }
     }
 
     pub(crate) const fn create_only(self) -> Self {
-        Self { access: Access::CreateOnly, ..self }
+        Self {
+            access: Access::CreateOnly,
+            ..self
+        }
     }
 
     /// Required on create; implies the field is writable on create.
@@ -148,11 +154,18 @@ impl FieldSpec {
             Access::ReadOnly => Access::CreateOnly,
             other => other,
         };
-        Self { required_on_create: true, access, ..self }
+        Self {
+            required_on_create: true,
+            access,
+            ..self
+        }
     }
 
     pub(crate) const fn format(self, format: FieldFormat) -> Self {
-        Self { format: Some(format), ..self }
+        Self {
+            format: Some(format),
+            ..self
+        }
     }
 
     pub(crate) const fn options(self, options: &'static [&'static str]) -> Self {
@@ -160,11 +173,17 @@ impl FieldSpec {
     }
 
     pub(crate) const fn reference(self, model: ModelId) -> Self {
-        Self { reference: Some(model), ..self }
+        Self {
+            reference: Some(model),
+            ..self
+        }
     }
 
     pub(crate) const fn filters(self, keys: &'static [&'static str]) -> Self {
-        Self { filter_keys: keys, ..self }
+        Self {
+            filter_keys: keys,
+            ..self
+        }
     }
 
     /// Whether `expand` may name this field.
@@ -174,12 +193,16 @@ impl FieldSpec {
 
     /// The wire descriptor served by `GET /v1/models/{model}/fields`.
     pub fn to_unified(&self) -> UnifiedField {
-        let options = matches!(self.field_type, FieldType::Select | FieldType::ListSelect).then(|| {
-            self.options
-                .iter()
-                .map(|value| FieldOption { value: (*value).to_owned(), label: humanize(value) })
-                .collect()
-        });
+        let options =
+            matches!(self.field_type, FieldType::Select | FieldType::ListSelect).then(|| {
+                self.options
+                    .iter()
+                    .map(|value| FieldOption {
+                        value: (*value).to_owned(),
+                        label: humanize(value),
+                    })
+                    .collect()
+            });
         UnifiedField {
             key: self.key.to_owned(),
             name: self.name.to_owned(),
@@ -230,7 +253,10 @@ pub fn field_spec(model: ModelId, key: &str) -> Option<&'static FieldSpec> {
 
 /// The wire descriptors of every field of a model, in table order.
 pub fn unified_fields(model: ModelId) -> Vec<UnifiedField> {
-    field_specs(model).iter().map(FieldSpec::to_unified).collect()
+    field_specs(model)
+        .iter()
+        .map(FieldSpec::to_unified)
+        .collect()
 }
 
 /// One field as `GET /v1/models/{model}/fields` lists it (Morph's `UnifiedField`).
@@ -297,15 +323,36 @@ mod tests {
             let mut filter_keys = BTreeSet::new();
             for spec in field_specs(*model) {
                 assert!(keys.insert(spec.key), "{model}.{} listed twice", spec.key);
-                let is_select = matches!(spec.field_type, FieldType::Select | FieldType::ListSelect);
-                assert_eq!(is_select, !spec.options.is_empty(), "{model}.{} options", spec.key);
-                let is_ref = matches!(spec.field_type, FieldType::Reference | FieldType::ListReference);
-                assert_eq!(is_ref, spec.reference.is_some(), "{model}.{} reference", spec.key);
+                let is_select =
+                    matches!(spec.field_type, FieldType::Select | FieldType::ListSelect);
+                assert_eq!(
+                    is_select,
+                    !spec.options.is_empty(),
+                    "{model}.{} options",
+                    spec.key
+                );
+                let is_ref = matches!(
+                    spec.field_type,
+                    FieldType::Reference | FieldType::ListReference
+                );
+                assert_eq!(
+                    is_ref,
+                    spec.reference.is_some(),
+                    "{model}.{} reference",
+                    spec.key
+                );
                 if spec.required_on_create {
-                    assert!(spec.access.writable(WriteMode::Create), "{model}.{}", spec.key);
+                    assert!(
+                        spec.access.writable(WriteMode::Create),
+                        "{model}.{}",
+                        spec.key
+                    );
                 }
                 for key in spec.filter_keys {
-                    assert!(filter_keys.insert(*key), "{model} filter {key} listed twice");
+                    assert!(
+                        filter_keys.insert(*key),
+                        "{model} filter {key} listed twice"
+                    );
                 }
             }
         }

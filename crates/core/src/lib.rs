@@ -1,1 +1,50 @@
-//! Patchbay core.
+//! Patchbay core: the unified models, the resource envelope, field tables and write
+//! validation, typed list options, operations, events, the shared error-code table and the
+//! connector trait. It knows no HTTP and no database; `patchbay-dialpad` implements
+//! [`Connector`] and `patchbay-gateway` serves it.
+
+mod macros;
+
+pub mod connector;
+pub mod context;
+pub mod error_code;
+pub mod event;
+pub mod fields;
+pub mod filter;
+pub mod link;
+pub mod model_id;
+pub mod models;
+pub mod operation;
+pub mod query;
+mod reader;
+pub mod resource;
+pub mod validate;
+pub mod values;
+
+pub use connector::{
+    BoxError, Connector, ConnectorDescriptor, ConnectorError, ConnectorSetting, OperationScopes,
+    Page,
+};
+pub use context::{ConnectionContext, Credential, CredentialKind, Secret};
+pub use error_code::{ErrorBody, ErrorCode};
+pub use event::{
+    ConnectionAction, ConnectionEventData, Event, EventData, EventFilter, EventSource, EventType,
+    ParseEventError, ResourceAction,
+};
+pub use fields::{
+    Access, FieldFormat, FieldOption, FieldSpec, FieldType, UnifiedField, field_spec, field_specs,
+    unified_fields,
+};
+pub use filter::{Filters, filter_keys};
+pub use link::{Link, ResourceRef};
+pub use macros::ParseEnumError;
+pub use model_id::{ModelId, UnknownModel};
+pub use models::*;
+pub use operation::{Operation, OperationKind, ParseOperationError};
+pub use query::{Expand, FieldSelection, Limit, ListOptions, RetrieveOptions, split_csv};
+pub use resource::{Resource, ResourceFields, ResourceWarning, WarningCode};
+pub use validate::{
+    CreateInput, FieldError, Patch, UpdateInput, ValidationCode, ValidationErrors, WriteMode,
+    parse_create, parse_update,
+};
+pub use values::{Email, EmailError, Name, NameError, PhoneNumber, PhoneNumberError};

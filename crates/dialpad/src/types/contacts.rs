@@ -164,3 +164,52 @@ pub struct UpdateContactMessage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub urls: Option<Vec<String>>,
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    // Neither spec version has a contact example, so this stands in for the golden test.
+    #[test]
+    fn contact_keeps_its_opaque_id_and_round_trips() {
+        let body = json!({
+            "company_name": "Fuzz Ball", "display_name": "Ada Lovelace",
+            "emails": ["ada@fuzz-ball.com"], "extension": "101", "first_name": "Ada",
+            "id": "shared_ag5kZXZ-dWJlci12b2ljZXIOCxIHQ29udGFjdBjoBww", "job_title": "Engineer",
+            "last_name": "Lovelace", "owner_id": "5835806903417907", "phones": ["+14155550100"],
+            "primary_email": "ada@fuzz-ball.com", "primary_phone": "+14155550100",
+            "type": "shared", "urls": ["https://fuzz-ball.com"]
+        });
+        let contact: ContactProto = serde_json::from_value(body.clone()).unwrap();
+        assert_eq!(contact.r#type, Some(ContactType::Shared));
+        assert_eq!(
+            contact.id.as_deref(),
+            Some("shared_ag5kZXZ-dWJlci12b2ljZXIOCxIHQ29udGFjdBjoBww")
+        );
+        assert_eq!(serde_json::to_value(&contact).unwrap(), body);
+
+        let page: ContactCollection =
+            serde_json::from_value(json!({"items": [{"id": "c1", "type": "company"}]})).unwrap();
+        assert_eq!(
+            page.items[0].r#type,
+            Some(ContactType::Other("company".to_owned()))
+        );
+    }
+
+    #[test]
+    fn update_writes_only_what_is_set() {
+        let update = UpdateContactMessage {
+            first_name: Some("Ada".to_owned()),
+            urls: Some(Vec::new()),
+            ..UpdateContactMessage::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&update).unwrap(),
+            json!({"first_name": "Ada", "urls": []})
+        );
+    }
+}

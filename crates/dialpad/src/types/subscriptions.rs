@@ -73,7 +73,8 @@ pub struct CreateCallEventSubscription {
     pub target_type: Option<TargetType>,
 }
 
-/// `protos.call_event_subscription.UpdateCallEventSubscription`: the update body; `None` leaves a field as it is.
+/// `protos.call_event_subscription.UpdateCallEventSubscription`: the update body; `None` leaves a
+/// field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UpdateCallEventSubscription {
@@ -148,7 +149,8 @@ pub struct UpdateContactEventSubscription {
     pub endpoint_id: Option<Int64>,
 }
 
-/// `protos.change_log_event_subscription.ChangeLogEventSubscriptionProto`: a change-log event subscription (all company change-log events).
+/// `protos.change_log_event_subscription.ChangeLogEventSubscriptionProto`: a change-log event
+/// subscription (all company change-log events).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ChangeLogEventSubscriptionProto {
@@ -190,7 +192,8 @@ pub struct UpdateChangeLogEventSubscription {
     pub endpoint_id: Option<Int64>,
 }
 
-/// `protos.agent_status_event_subscription.AgentStatusEventSubscriptionProto`: an agent (operator) status event subscription.
+/// `protos.agent_status_event_subscription.AgentStatusEventSubscriptionProto`: an agent (operator)
+/// status event subscription.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentStatusEventSubscriptionProto {
@@ -245,5 +248,38 @@ open_enum! {
     /// The kind of agent whose status changes are reported.
     pub enum AgentType {
         CallCenter => "callcenter",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn create_reads_webhook_id_as_endpoint_id_and_writes_endpoint_id() {
+        let old: CreateCallEventSubscription = serde_json::from_value(json!({
+            "webhook_id": "1000", "call_states": ["hangup", "recap_summary"], "enabled": true
+        }))
+        .unwrap();
+        let new: CreateCallEventSubscription = serde_json::from_value(json!({
+            "endpoint_id": 1000, "call_states": ["hangup", "recap_summary"], "enabled": true
+        }))
+        .unwrap();
+        assert_eq!(old, new);
+        assert_eq!(
+            old.call_states,
+            vec![CallState::Hangup, CallState::RecapSummary]
+        );
+        assert_eq!(
+            serde_json::to_value(&old).unwrap()["endpoint_id"],
+            json!("1000")
+        );
+        let contact: CreateContactEventSubscription =
+            serde_json::from_value(json!({"webhook_id": "7", "contact_type": "local"})).unwrap();
+        assert_eq!(contact.endpoint_id, Some(Int64(7)));
     }
 }

@@ -14,7 +14,7 @@ pub type UserCollection = Collection<UserProto>;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UserProto {
-    /// A list of office IDs for which this user has admin privilages.
+    /// A list of office IDs for which this user has admin privileges.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub admin_office_ids: Vec<Int64>,
     /// The id of the user's company.
@@ -47,13 +47,15 @@ pub struct UserProto {
     /// A list of email addresses belonging to this user.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub emails: Vec<String>,
-    /// The extension that should be associated with this user in the company or office IVR directory.
+    /// The extension that should be associated with this user in the company or office IVR
+    /// directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
     /// The given name of the user.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
-    /// A list of phone numbers that should be dialed in addition to the user's Dialpad number(s) upon receiving a call.
+    /// A list of phone numbers that should be dialed in addition to the user's Dialpad number(s)
+    /// upon receiving a call.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub forwarding_numbers: Vec<String>,
     /// Details regarding the groups that this user is a member of.
@@ -68,7 +70,7 @@ pub struct UserProto {
     /// Whether or not the user is enabled to dial internationally.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub international_dialing_enabled: Option<bool>,
-    /// A boolean indicating whether this user has administor privilages.
+    /// A boolean indicating whether this user has administrator privileges.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_admin: Option<bool>,
     /// A boolean indicating whether the user is not currently on a call.
@@ -80,7 +82,7 @@ pub struct UserProto {
     /// A boolean indicating whether the user currently has an active Dialpad device.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_online: Option<bool>,
-    /// A boolean indicating whether this user has company-wide administor privilages.
+    /// A boolean indicating whether this user has company-wide administrator privileges.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_super_admin: Option<bool>,
     /// The user's job title.
@@ -174,7 +176,8 @@ pub struct UpdateUserMessage {
     /// The user's first name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
-    /// A list of phone numbers that should be dialed in addition to the user's Dialpad number(s) upon receiving a call.
+    /// A list of phone numbers that should be dialed in addition to the user's Dialpad number(s)
+    /// upon receiving a call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forwarding_numbers: Option<Vec<String>>,
     /// Whether or not the user is enabled to dial internationally.
@@ -283,5 +286,38 @@ open_enum! {
     pub enum PresenceStatusType {
         Conference => "conference",
         Default => "default",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn update_tells_clearing_a_list_from_leaving_it() {
+        let update = UpdateUserMessage {
+            forwarding_numbers: Some(Vec::new()),
+            office_id: Some(Int64(6422934115149452)),
+            state: Some(EnablementState::Suspended),
+            ..UpdateUserMessage::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&update).unwrap(),
+            json!({"forwarding_numbers": [], "office_id": "6422934115149452", "state": "suspended"})
+        );
+    }
+
+    #[test]
+    fn create_accepts_numeric_office_ids_from_older_clients() {
+        let create: CreateUserMessage = serde_json::from_value(json!({
+            "email": "mocky@fuzz-ball.com", "office_id": 6422934115149452_i64, "license": "talk"
+        }))
+        .unwrap();
+        assert_eq!(create.office_id, Some(Int64(6422934115149452)));
+        assert_eq!(create.license, Some(License::Talk));
     }
 }

@@ -1,0 +1,176 @@
+//! Typed list filters. The `filters` list option arrives as string pairs (`email=...`,
+//! `startedAfter=...`); each key must be one the model's field table declares filterable,
+//! and each value is parsed into its type here, so connectors read typed values only.
+
+use chrono::{DateTime, Utc};
+
+use crate::fields::field_specs;
+use crate::model_id::ModelId;
+use crate::models::UserStatus;
+use crate::reader::resource_id;
+use crate::validate::{FieldError, ValidationCode, ValidationErrors};
+use crate::values::{Email, PhoneNumber};
+
+/// The parsed `filters` of a list call. Only the fields filterable on the listed model can
+/// be set; see [`filter_keys`] and each model's field table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filters {
+    /// `email` (contacts, users): resources having this address.
+    pub email: Option<Email>,
+    /// `phone` (contacts): contacts having this number.
+    pub phone: Option<PhoneNumber>,
+    /// `status` (users): users in this state.
+    pub status: Option<UserStatus>,
+    /// `startedAfter` (calls): calls started at or after this instant.
+    pub started_after: Option<DateTime<Utc>>,
+    /// `startedBefore` (calls): calls started before this instant.
+    pub started_before: Option<DateTime<Utc>>,
+    /// `users` (calls): calls involving this user id.
+    pub users: Option<String>,
+    /// `call` (transcripts): the transcript of this call id.
+    pub call: Option<String>,
+}
+
+/// The filter keys accepted for a model, from its field table.
+pub fn filter_keys(model: ModelId) -> impl Iterator<Item = &'static str> {
+    field_specs(model)
+        .iter()
+        .flat_map(|spec| spec.filter_keys.iter().copied())
+}
+
+impl Filters {
+    /// Parses `(key, value)` pairs against `model`'s filterable fields. Every problem is
+    /// reported, each on the field `filters.<key>`.
+    pub fn parse<'a>(
+        model: ModelId,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ValidationErrors> {
+        let mut filters = Filters::default();
+        let mut seen: Vec<&str> = Vec::new();
+        let mut errors = Vec::new();
+        for (key, value) in pairs {
+            let field = format!("filters.{key}");
+            if seen.contains(&key) {
+                errors.push(FieldError::new(
+                    field,
+                    ValidationCode::InvalidValue,
+                    format!("filter `{key}` is given more than once"),
+                ));
+                continue;
+            }
+            seen.push(key);
+            if let Err((code, message)) = filters.set(model, key, value.trim()) {
+                errors.push(FieldError::new(field, code, message));
+            }
+        }
+        if let (Some(after), Some(before)) = (filters.started_after, filters.started_before)
+            && after > before
+        {
+            errors.push(FieldError::new(
+                "filters.startedBefore",
+                ValidationCode::InvalidRange,
+                "`startedBefore` must not be earlier than `startedAfter`",
+            ));
+        }
+        ValidationErrors::from_vec(errors).map_or(Ok(filters), Err)
+    }
+
+    fn set(
+        &mut self,
+        model: ModelId,
+        key: &str,
+        value: &str,
+    ) -> Result<(), (ValidationCode, String)> {
+        let unknown = || {
+            let keys: Vec<&str> = filter_keys(model).collect();
+            let known = if keys.is_empty() {
+                "none".to_owned()
+            } else {
+                keys.join(", ")
+            };
+            (
+                ValidationCode::UnknownField,
+                format!("`{key}` is not a filter of {model}; filters: {known}"),
+            )
+        };
+        if !filter_keys(model).any(|k| k == key) {
+            return Err(unknown());
+        }
+        let id = |what: &str| {
+            resource_id(value).ok_or((
+                ValidationCode::InvalidValue,
+                format!("`{key}` must be a {what} id"),
+            ))
+        };
+        match (model, key) {
+            (ModelId::GenericContact | ModelId::GenericUser, "email") => {
+                self.email = Some(
+                    Email::parse(value)
+                        .map_err(|e| (ValidationCode::InvalidEmail, format!("`{key}`: {e}")))?,
+                );
+            }
+            (ModelId::GenericContact, "phone") => {
+                self.phone = Some(
+                    PhoneNumber::parse(value)
+                        .map_err(|e| (ValidationCode::InvalidPhone, format!("`{key}`: {e}")))?,
+                );
+            }
+            (ModelId::GenericUser, "status") => {
+                self.status = Some(UserStatus::from_wire(value).ok_or_else(|| {
+                    (
+                        ValidationCode::InvalidEnum,
+                        format!(
+                            "`{key}`: expected one of: {}",
+                            UserStatus::VALUES.join(", ")
+                        ),
+                    )
+                })?);
+            }
+            (ModelId::TelephonyCall, "startedAfter") => {
+                self.started_after = Some(datetime(key, value)?);
+            }
+            (ModelId::TelephonyCall, "startedBefore") => {
+                self.started_before = Some(datetime(key, value)?);
+            }
+            (ModelId::TelephonyCall, "users") => self.users = Some(id("genericUser")?),
+            (ModelId::TelephonyCallTranscript, "call") => self.call = Some(id("telephonyCall")?),
+            // Declared in a table but not typed here: refuse rather than ignore silently.
+            _ => return Err(unknown()),
+        }
+        Ok(())
+    }
+
+    /// Whether no filter is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Filters::default()
+    }
+
+    /// The keys of the filters that are set, so a connector can refuse ones it cannot apply.
+    pub fn keys(&self) -> Vec<&'static str> {
+        let set = [
+            ("email", self.email.is_some()),
+            ("phone", self.phone.is_some()),
+            ("status", self.status.is_some()),
+            ("startedAfter", self.started_after.is_some()),
+            ("startedBefore", self.started_before.is_some()),
+            ("users", self.users.is_some()),
+            ("call", self.call.is_some()),
+        ];
+        set.into_iter()
+            .filter_map(|(k, on)| on.then_some(k))
+            .collect()
+    }
+}
+
+fn datetime(key: &str, value: &str) -> Result<DateTime<Utc>, (ValidationCode, String)> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| {
+            (
+                ValidationCode::InvalidDatetime,
+                format!(
+                    "`{key}` must be an ISO 8601 timestamp with a zone, e.g. `2024-05-01T00:00:00Z`"
+                ),
+            )
+        })
+}

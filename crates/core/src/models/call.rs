@@ -1,0 +1,220 @@
+//! `telephonyCall`: one phone call, planned, live or finished. Read fields, field table,
+//! and the create input (placing a call); calls have no field writable after creation.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::fields::{FieldFormat, FieldSpec, FieldType};
+use crate::link::Link;
+use crate::macros::{impl_parse_enum, string_enum};
+use crate::model_id::ModelId;
+use crate::reader::{self, Reader, missing};
+use crate::validate::{ValidationErrors, WriteMode};
+use crate::values::PhoneNumber;
+
+const MODEL: ModelId = ModelId::TelephonyCall;
+
+string_enum! {
+    /// Which side placed the call.
+    pub enum CallDirection {
+        /// The external party called in.
+        Inbound = "inbound",
+        /// A user called out.
+        Outbound = "outbound",
+    }
+}
+
+string_enum! {
+    /// Where a call is in its life.
+    pub enum CallStatus {
+        /// Scheduled or being set up, not ringing yet.
+        Planned = "planned",
+        /// Ringing or connected.
+        InProgress = "inProgress",
+        /// Answered and ended.
+        Completed = "completed",
+        /// Ended without being answered (and without a voicemail).
+        Missed = "missed",
+        /// Sent to voicemail (a message may have been left).
+        Voicemail = "voicemail",
+    }
+}
+
+impl_parse_enum!(CallDirection, CallStatus);
+
+/// The fields of a `telephonyCall` resource.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CallFields {
+    /// Inbound or outbound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<CallDirection>,
+    /// Where the call is in its life.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CallStatus>,
+    /// When it started ringing (ISO 8601 UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it was answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<DateTime<Utc>>,
+    /// When it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Length in whole seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<u64>,
+    /// Where the recording can be fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_url: Option<String>,
+    /// The `genericUser`s on the call.
+    #[serde(default)]
+    pub users: Vec<Link>,
+    /// The `genericContact`s matching the external party.
+    #[serde(default)]
+    pub contacts: Vec<Link>,
+    /// The external party's number: E.164 when known, else as the provider gives it
+    /// (withheld numbers, short codes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_number: Option<String>,
+    /// The account's number used, same format rules as `externalNumber`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_number: Option<String>,
+    /// The `telephonyCallTranscript`, when one exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<Link>,
+    /// Tags set on the call (dispositions, labels).
+    #[serde(default)]
+    pub labels: Vec<String>,
+}
+
+/// The `telephonyCall` field table.
+pub static FIELDS: &[FieldSpec] = &[
+    FieldSpec::new(
+        "direction",
+        "Direction",
+        FieldType::Select,
+        "Inbound or outbound.",
+    )
+    .options(CallDirection::VALUES),
+    FieldSpec::new(
+        "status",
+        "Status",
+        FieldType::Select,
+        "Where the call is in its life.",
+    )
+    .options(CallStatus::VALUES),
+    FieldSpec::new(
+        "startedAt",
+        "Started at",
+        FieldType::Datetime,
+        "When the call started ringing.",
+    )
+    .filters(&["startedAfter", "startedBefore"]),
+    FieldSpec::new(
+        "answeredAt",
+        "Answered at",
+        FieldType::Datetime,
+        "When the call was answered.",
+    ),
+    FieldSpec::new(
+        "endedAt",
+        "Ended at",
+        FieldType::Datetime,
+        "When the call ended.",
+    ),
+    FieldSpec::new(
+        "duration",
+        "Duration",
+        FieldType::Number,
+        "Length of the call in whole seconds.",
+    )
+    .format(FieldFormat::Seconds),
+    FieldSpec::new(
+        "recordingUrl",
+        "Recording URL",
+        FieldType::Text,
+        "Where the recording can be fetched.",
+    )
+    .format(FieldFormat::Url),
+    FieldSpec::new(
+        "users",
+        "Users",
+        FieldType::ListReference,
+        "The users on the call. To place a call: the user whose devices ring first.",
+    )
+    .reference(ModelId::GenericUser)
+    .required()
+    .filters(&["users"]),
+    FieldSpec::new(
+        "contacts",
+        "Contacts",
+        FieldType::ListReference,
+        "The contacts matching the external party.",
+    )
+    .reference(ModelId::GenericContact),
+    FieldSpec::new(
+        "externalNumber",
+        "External number",
+        FieldType::Text,
+        "The external party's number. To place a call: the E.164 number to dial.",
+    )
+    .format(FieldFormat::PhoneLike)
+    .required(),
+    FieldSpec::new(
+        "internalNumber",
+        "Internal number",
+        FieldType::Text,
+        "The account's number used. To place a call: the E.164 caller id to show (optional).",
+    )
+    .format(FieldFormat::PhoneLike)
+    .create_only(),
+    FieldSpec::new(
+        "transcript",
+        "Transcript",
+        FieldType::Reference,
+        "The call's transcript, when one exists.",
+    )
+    .reference(ModelId::TelephonyCallTranscript),
+    FieldSpec::new(
+        "labels",
+        "Labels",
+        FieldType::ListText,
+        "Tags set on the call.",
+    ),
+];
+
+fn user(v: &Value) -> Result<String, reader::Problem> {
+    reader::reference(v, ModelId::GenericUser)
+}
+
+/// A validated `telephonyCall` create body: place an outbound call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallCreate {
+    /// Required: the E.164 number to dial.
+    pub external_number: PhoneNumber,
+    /// Required, non-empty: ids of the users whose devices ring first.
+    pub users: Vec<String>,
+    /// The caller id to present; the user's default when `None`.
+    pub internal_number: Option<PhoneNumber>,
+}
+
+impl CallCreate {
+    /// Parses a create body.
+    pub fn parse(body: &Value) -> Result<Self, ValidationErrors> {
+        let mut r = Reader::new(MODEL, WriteMode::Create, body)?;
+        let external_number = r.optional("externalNumber", reader::phone);
+        let users = r.list("users", user);
+        let internal_number = r.optional("internalNumber", reader::phone);
+        r.finish()?;
+        Ok(Self {
+            external_number: external_number.ok_or_else(|| missing(MODEL, "externalNumber"))?,
+            users: users
+                .filter(|u| !u.is_empty())
+                .ok_or_else(|| missing(MODEL, "users"))?,
+            internal_number,
+        })
+    }
+}

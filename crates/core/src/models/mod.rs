@@ -1,0 +1,14 @@
+//! The five unified models. Each module holds the model's read fields (what a `Resource`
+//! carries), its select enums, its field table, and its write inputs with their parsers.
+
+pub mod call;
+pub mod contact;
+pub mod transcript;
+pub mod user;
+pub mod workspace;
+
+pub use call::{CallCreate, CallDirection, CallFields, CallStatus};
+pub use contact::{ContactCreate, ContactFields, ContactUpdate, ContactVisibility};
+pub use transcript::{Moment, Segment, Speaker, SpeakerOrigin, TranscriptFields};
+pub use user::{UserCreate, UserFields, UserStatus, UserUpdate};
+pub use workspace::{WorkspaceCreate, WorkspaceFields, WorkspaceStatus, WorkspaceUpdate};

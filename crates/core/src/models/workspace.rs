@@ -1,0 +1,170 @@
+//! `genericWorkspace`: an office, team or sub-account grouping users and numbers. Read
+//! fields, field table, and the create/update inputs.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::fields::{FieldFormat, FieldSpec, FieldType};
+use crate::macros::{impl_parse_enum, string_enum};
+use crate::model_id::ModelId;
+use crate::reader::{self, Reader, missing};
+use crate::validate::{Patch, ValidationErrors, WriteMode};
+use crate::values::{Name, PhoneNumber};
+
+const MODEL: ModelId = ModelId::GenericWorkspace;
+
+string_enum! {
+    /// The state of a workspace.
+    pub enum WorkspaceStatus {
+        /// In service.
+        Active = "active",
+        /// Temporarily disabled.
+        Suspended = "suspended",
+        /// Being set up.
+        Pending = "pending",
+        /// Removed.
+        Deleted = "deleted",
+        /// Its subscription was cancelled.
+        Cancelled = "cancelled",
+    }
+}
+
+impl_parse_enum!(WorkspaceStatus);
+
+/// The fields of a `genericWorkspace` resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceFields {
+    /// The workspace's name (always present).
+    pub name: String,
+    /// IANA time zone name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// The workspace's main numbers, E.164.
+    #[serde(default)]
+    pub phone_numbers: Vec<PhoneNumber>,
+    /// Workspace state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<WorkspaceStatus>,
+    /// Whether this is the account's main workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_primary: Option<bool>,
+}
+
+impl WorkspaceFields {
+    /// Fields with only the required name set.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            timezone: None,
+            country: None,
+            phone_numbers: Vec::new(),
+            status: None,
+            is_primary: None,
+        }
+    }
+}
+
+/// The `genericWorkspace` field table.
+pub static FIELDS: &[FieldSpec] = &[
+    FieldSpec::new(
+        "name",
+        "Name",
+        FieldType::Text,
+        "The workspace's name, 1 to 250 characters.",
+    )
+    .read_write()
+    .required(),
+    FieldSpec::new(
+        "timezone",
+        "Time zone",
+        FieldType::Text,
+        "IANA time zone name, e.g. `Europe/Paris`.",
+    )
+    .format(FieldFormat::Timezone)
+    .read_write(),
+    FieldSpec::new(
+        "country",
+        "Country",
+        FieldType::Text,
+        "ISO 3166-1 alpha-2 country code, e.g. `FR`.",
+    )
+    .format(FieldFormat::Country)
+    .read_write(),
+    FieldSpec::new(
+        "phoneNumbers",
+        "Phone numbers",
+        FieldType::ListText,
+        "The workspace's main numbers, E.164.",
+    )
+    .format(FieldFormat::Phone),
+    FieldSpec::new("status", "Status", FieldType::Select, "Workspace state.")
+        .options(WorkspaceStatus::VALUES),
+    FieldSpec::new(
+        "isPrimary",
+        "Is primary",
+        FieldType::Boolean,
+        "Whether this is the account's main workspace.",
+    ),
+];
+
+/// A validated `genericWorkspace` create body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceCreate {
+    /// Required.
+    pub name: Name,
+    /// IANA time zone name.
+    pub timezone: Option<String>,
+    /// ISO country code, upper case.
+    pub country: Option<String>,
+}
+
+impl WorkspaceCreate {
+    /// Parses a create body.
+    pub fn parse(body: &Value) -> Result<Self, ValidationErrors> {
+        let mut r = Reader::new(MODEL, WriteMode::Create, body)?;
+        let name = r.optional("name", reader::name);
+        let timezone = r.optional("timezone", reader::timezone);
+        let country = r.optional("country", reader::country);
+        r.finish()?;
+        Ok(Self {
+            name: name.ok_or_else(|| missing(MODEL, "name"))?,
+            timezone,
+            country,
+        })
+    }
+}
+
+/// A validated `genericWorkspace` update body.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WorkspaceUpdate {
+    /// New name (cannot be cleared).
+    pub name: Option<Name>,
+    /// New time zone, or cleared.
+    pub timezone: Patch<String>,
+    /// New country, or cleared.
+    pub country: Patch<String>,
+}
+
+impl WorkspaceUpdate {
+    /// Parses an update body.
+    pub fn parse(body: &Value) -> Result<Self, ValidationErrors> {
+        let mut r = Reader::new(MODEL, WriteMode::Update, body)?;
+        let update = Self {
+            name: r.set("name", reader::name),
+            timezone: r.patch("timezone", reader::timezone),
+            country: r.patch("country", reader::country),
+        };
+        r.finish()?;
+        Ok(update)
+    }
+
+    /// Whether the update changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
