@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A registered OAuth app.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OAuthApp {
     pub client_id: String,
     pub client_secret: String,
@@ -32,7 +32,7 @@ pub struct ApiKey {
 }
 
 /// A live OAuth access token.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AccessToken {
     pub company_id: i64,
     pub user_id: i64,
@@ -66,13 +66,15 @@ pub struct AuthCode {
 }
 
 /// Every credential the sandbox knows.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct AuthStore {
     pub apps: HashMap<String, OAuthApp>,
     pub api_keys: HashMap<String, ApiKey>,
     pub tokens: HashMap<String, AccessToken>,
     pub refresh_tokens: HashMap<String, RefreshGrant>,
     pub codes: HashMap<String, AuthCode>,
+    /// The OAuth server's own bookkeeping (consent pages, used codes, token lineages).
+    pub oauth: crate::oauth::Grants,
 }
 
 impl AuthStore {
@@ -165,5 +167,44 @@ impl FromRequestParts<AppState> for Caller {
                 .map_err(|wait| ApiError::rate_limited(Some(wait.as_secs().max(1))))?;
         }
         Ok(caller)
+    }
+}
+
+// Secrets (client secrets, tokens: the store's keys) never reach `Debug` output.
+
+impl std::fmt::Debug for OAuthApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthApp")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("name", &self.name)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("consent", &self.consent)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("company_id", &self.company_id)
+            .field("user_id", &self.user_id)
+            .field("client_id", &self.client_id)
+            .field("scopes", &self.scopes)
+            .field("expires_at", &self.expires_at)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for AuthStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthStore")
+            .field("apps", &self.apps.len())
+            .field("api_keys", &self.api_keys.len())
+            .field("tokens", &self.tokens.len())
+            .field("refresh_tokens", &self.refresh_tokens.len())
+            .field("codes", &self.codes.len())
+            .finish_non_exhaustive()
     }
 }

@@ -20,7 +20,9 @@ use crate::{events, ready_info};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/ping", get(|| async { "ok" }))
         .route("/info", get(info))
+        .route("/companies", get(companies))
         .route("/reset", post(reset))
         .route("/apps", post(register_app))
         .route("/api-keys", post(create_api_key))
@@ -33,6 +35,30 @@ pub fn routes() -> Router<AppState> {
 
 async fn info(State(state): State<AppState>) -> Json<Value> {
     Json(json!(ready_info(&state)))
+}
+
+/// What each company holds, so tests can compare a client's view with the seed.
+async fn companies(State(state): State<AppState>) -> Json<Value> {
+    let world = state.world.read();
+    let companies: Vec<Value> = world
+        .companies
+        .values()
+        .map(|c| {
+            let shared = c.contacts.values().filter(|x| x.kind == "shared").count();
+            json!({
+                "company_id": c.id().to_string(),
+                "name": c.proto.name,
+                "offices": c.offices.len(),
+                "users": c.users.len(),
+                "call_centers": c.call_centers.len(),
+                "shared_contacts": shared,
+                "local_contacts": c.contacts.len() - shared,
+                "calls": c.calls.len(),
+                "live_calls": c.live_calls.len(),
+            })
+        })
+        .collect();
+    Json(json!({ "companies": companies }))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,7 +1,7 @@
 //! Injected faults, per route: 429 (with or without `Retry-After`), 500, 503, added
 //! latency, and connection resets, either with a probability or for the next N
 //! matching requests. Applied before authentication, as a flaky network or an
-//! overloaded Dialpad would.
+//! overloaded Dialpad would. A reset is counted under status 0: no answer was sent.
 
 use std::time::Duration;
 
@@ -38,7 +38,8 @@ pub enum FaultKind {
 /// A rule as `POST /_sandbox/faults` takes it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FaultRule {
-    /// `"GET /api/v2/users/{id}"`, a bare route template (any method), or `"*"`.
+    /// `"GET /api/v2/users/{id}"`, a bare route template (any method), `"*"` (every
+    /// route) or `"GET *"` (every route of one method).
     #[serde(default = "any_route")]
     pub route: String,
     pub kind: FaultKind,
@@ -53,6 +54,8 @@ pub struct FaultRule {
     #[serde(default)]
     pub retry_after: Option<u64>,
 }
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 fn any_route() -> String {
     "*".into()
@@ -71,17 +74,32 @@ impl FaultRule {
         if self.next == Some(0) {
             return Err("next must be at least 1".into());
         }
+        let path = match self.route.split_once(' ') {
+            Some((method, path)) => {
+                if !METHODS.iter().any(|m| m.eq_ignore_ascii_case(method)) {
+                    return Err(format!("unknown method {method:?} in route"));
+                }
+                path
+            }
+            None => self.route.as_str(),
+        };
+        if path != "*" && !path.starts_with('/') {
+            return Err(format!(
+                "route must be \"*\", a route template such as \"/api/v2/users/{{id}}\", \
+                 or a method and one (\"GET /api/v2/users\"), not {:?}",
+                self.route
+            ));
+        }
         Ok(())
     }
 
     fn matches(&self, method: &str, route: &str) -> bool {
-        if self.route == "*" {
-            return true;
-        }
-        match self.route.split_once(' ') {
-            Some((m, r)) => m.eq_ignore_ascii_case(method) && r == route,
-            None => self.route == route,
-        }
+        let (wanted_method, path) = match self.route.split_once(' ') {
+            Some((m, path)) => (Some(m), path),
+            None => (None, self.route.as_str()),
+        };
+        wanted_method.is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && (path == "*" || path == route)
     }
 }
 
@@ -155,6 +173,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     if let Some(wait) = latency {
         tokio::time::sleep(wait).await;
     }
+    let reset = fault.as_ref().is_some_and(|f| f.kind == FaultKind::Reset);
     let response = match fault.map(|f| (f.kind, f.retry_after)) {
         None => next.run(request).await,
         Some((FaultKind::RateLimit, secs)) => {
@@ -167,7 +186,8 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         Some((FaultKind::Latency, _)) => next.run(request).await,
     };
     let label = format!("{method} {route}");
-    state.counters.request(&label, response.status().as_u16());
+    let status = if reset { 0 } else { response.status().as_u16() };
+    state.counters.request(&label, status);
     response
 }
 

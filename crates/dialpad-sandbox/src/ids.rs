@@ -62,3 +62,17 @@ pub fn naive_iso_micros(t: NaiveDateTime) -> String {
 pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
+
+/// Parses a query-string boolean the way Dialpad's frontend does: `true`/`false` in
+/// any case, and `1`/`0` (Python clients send `True`).
+pub fn de_opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    let Some(raw) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    match raw.to_ascii_lowercase().as_str() {
+        "" => Ok(None),
+        "true" | "1" => Ok(Some(true)),
+        "false" | "0" => Ok(Some(false)),
+        _ => Err(serde::de::Error::custom(format!("invalid boolean {raw:?}"))),
+    }
+}

@@ -1,9 +1,10 @@
 //! Dialpad's rate limits: 20 requests per second per company overall, and each
 //! operation's own limit as its description in the spec states it (default
-//! 1200/minute). Implemented as GCRA buckets, so a burst up to the limit passes and
-//! the answer to an excess request says how long to wait.
+//! 1200/minute). A limit is enforced as written: at most `count` requests in any
+//! window of `period` (a sliding log), so a burst up to the limit passes and the next
+//! request within the window is refused with how long until the oldest one leaves it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use axum::http::Method;
@@ -47,47 +48,54 @@ pub fn operation_limit(method: &Method, route: &str) -> Limit {
     }
 }
 
-/// GCRA state per (company, bucket): the theoretical arrival time.
+/// Times of the requests charged in the current window, per (company, bucket).
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    buckets: Mutex<HashMap<(i64, String), Instant>>,
+    buckets: Mutex<HashMap<(i64, String), VecDeque<Instant>>>,
 }
 
 impl RateLimiter {
-    /// Charges one request; on refusal, how long until one would pass.
+    /// Charges one request; on refusal, how long until one would pass, rounded up to
+    /// whole seconds (what `Retry-After` carries: waiting that long is enough).
     pub fn check(&self, company: i64, method: &Method, route: &str) -> Result<(), Duration> {
         let now = Instant::now();
-        let op_key = format!("{method} {route}");
+        let op_key = (company, format!("{method} {route}"));
+        let global_key = (company, String::new());
         let op_limit = operation_limit(method, route);
         let mut buckets = self.buckets.lock();
         // Both must pass before either is charged, so a refused request costs nothing.
-        let global = Self::probe(&buckets, (company, String::new()), COMPANY_LIMIT, now);
-        let op = Self::probe(&buckets, (company, op_key.clone()), op_limit, now);
+        let global = Self::probe(&mut buckets, &global_key, COMPANY_LIMIT, now);
+        let op = Self::probe(&mut buckets, &op_key, op_limit, now);
         match (global, op) {
-            (Ok(g), Ok(o)) => {
-                buckets.insert((company, String::new()), g);
-                buckets.insert((company, op_key), o);
+            (Ok(()), Ok(())) => {
+                for key in [global_key, op_key] {
+                    buckets.entry(key).or_default().push_back(now);
+                }
                 Ok(())
             }
-            (Err(a), Err(b)) => Err(a.max(b)),
-            (Err(w), _) | (_, Err(w)) => Err(w),
+            (Err(a), Err(b)) => Err(whole_seconds(a.max(b))),
+            (Err(w), _) | (_, Err(w)) => Err(whole_seconds(w)),
         }
     }
 
+    /// Forgets requests that left the window; refuses when the window is full.
     fn probe(
-        buckets: &HashMap<(i64, String), Instant>,
-        key: (i64, String),
+        buckets: &mut HashMap<(i64, String), VecDeque<Instant>>,
+        key: &(i64, String),
         limit: Limit,
         now: Instant,
-    ) -> Result<Instant, Duration> {
-        let interval = limit.period / limit.count.max(1);
-        let burst = interval * limit.count.saturating_sub(1);
-        let tat = buckets.get(&key).copied().unwrap_or(now).max(now);
-        let allowed_at = tat.checked_sub(burst).unwrap_or(now);
-        if allowed_at > now {
-            Err(allowed_at - now)
-        } else {
-            Ok(tat + interval)
+    ) -> Result<(), Duration> {
+        let Some(log) = buckets.get_mut(key) else {
+            return Ok(());
+        };
+        while log.front().is_some_and(|t| now.duration_since(*t) >= limit.period) {
+            log.pop_front();
+        }
+        match log.front() {
+            Some(oldest) if log.len() >= limit.count as usize => {
+                Err(limit.period.saturating_sub(now.duration_since(*oldest)))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -96,18 +104,23 @@ impl RateLimiter {
     }
 }
 
+fn whole_seconds(wait: Duration) -> Duration {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    Duration::from_secs(secs.max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn company_limit_passes_a_burst_of_twenty_then_refuses_with_a_wait() {
+    fn company_limit_passes_a_burst_of_twenty_then_refuses_for_the_rest_of_the_second() {
         let limiter = RateLimiter::default();
         for _ in 0..20 {
             assert!(limiter.check(1, &Method::GET, "/api/v2/users").is_ok());
         }
         let wait = limiter.check(1, &Method::GET, "/api/v2/users").unwrap_err();
-        assert!(wait > Duration::ZERO && wait <= Duration::from_millis(50));
+        assert_eq!(wait, Duration::from_secs(1));
         // Another company has its own bucket.
         assert!(limiter.check(2, &Method::GET, "/api/v2/users").is_ok());
     }
@@ -119,6 +132,22 @@ mod tests {
             assert!(limiter.check(1, &Method::GET, "/api/v2/call/{id}").is_ok());
         }
         let wait = limiter.check(1, &Method::GET, "/api/v2/call/{id}").unwrap_err();
-        assert!(wait > Duration::from_secs(4));
+        assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_refused_request_is_not_charged() {
+        let limiter = RateLimiter::default();
+        for _ in 0..10 {
+            assert!(limiter.check(1, &Method::GET, "/api/v2/call/{id}").is_ok());
+        }
+        for _ in 0..5 {
+            assert!(limiter.check(1, &Method::GET, "/api/v2/call/{id}").is_err());
+        }
+        // Ten in the company bucket, not fifteen: ten more other requests pass.
+        for _ in 0..10 {
+            assert!(limiter.check(1, &Method::GET, "/api/v2/users").is_ok());
+        }
+        assert!(limiter.check(1, &Method::GET, "/api/v2/users").is_err());
     }
 }

@@ -3,6 +3,8 @@
 //! Timestamps are laid out backwards from an anchor instant (by default the start of
 //! the current UTC day), so the data looks recent while staying reproducible.
 
+use std::collections::HashMap;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -139,26 +141,29 @@ pub struct Seeded {
     pub app: SeededApp,
 }
 
-/// Builds the whole data set.
+/// Builds the whole data set. Company ids and credentials depend on the seed only,
+/// not on the size, so reseeding with another size keeps every key working.
 pub fn seed(seed: u64, size: u32, companies: u32, anchor: DateTime<Utc>) -> Seeded {
     let mut rng = Rng::new(seed);
+    let mut credentials = Rng::new(seed.rotate_left(32) ^ 0x5EED_C4ED);
     let base = 4_000_000_000_000_000 + (rng.below(1_000_000_000_000) as i64) * 1000;
     let mut world = World::with_id_base(base);
+    let company_ids: Vec<i64> = (0..companies.max(1)).map(|_| world.next_id()).collect();
     let mut keys = Vec::new();
     let sizes = Sizes::for_size(size);
-    for n in 0..companies.max(1) as usize {
-        let company = seed_company(&mut world, &mut rng, n, sizes, anchor);
+    for (n, company_id) in company_ids.into_iter().enumerate() {
+        let company = seed_company(&mut world, &mut rng, n, company_id, sizes, anchor);
         let admin = company.admin().map(|u| u.id).unwrap_or_default();
         keys.push(SeededKey {
             company_id: company.id(),
             user_id: admin,
-            api_key: format!("dpsbx_{}", rng.hex(20)),
+            api_key: format!("dpsbx_{}", credentials.hex(20)),
         });
         world.companies.insert(company.id(), company);
     }
     let app = SeededApp {
-        client_id: format!("dpclient_{}", rng.hex(10)),
-        client_secret: format!("dpsecret_{}", rng.hex(24)),
+        client_id: format!("dpclient_{}", credentials.hex(10)),
+        client_secret: format!("dpsecret_{}", credentials.hex(24)),
     };
     Seeded { world, keys, app }
 }
@@ -167,6 +172,7 @@ fn seed_company(
     world: &mut World,
     rng: &mut Rng,
     n: usize,
+    company_id: i64,
     sizes: Sizes,
     anchor: DateTime<Utc>,
 ) -> Company {
@@ -176,7 +182,6 @@ fn seed_company(
         name.to_lowercase().replace(' ', "-"),
         if n >= COMPANY_NAMES.len() { n.to_string() } else { String::new() }
     );
-    let company_id = world.next_id();
     let mut company = Company {
         proto: CompanyProto {
             id: company_id,
@@ -352,7 +357,6 @@ fn seed_company(
             },
         );
     }
-    let center_ids: Vec<i64> = company.call_centers.keys().copied().collect();
 
     let total_contacts = sizes.shared_contacts + sizes.local_contacts;
     let mut contact_ids = Vec::with_capacity(total_contacts);
@@ -407,6 +411,24 @@ fn seed_company(
         company.contacts.insert(id, contact);
     }
 
+    // Who a call can involve: the user's own call centers, and shared contacts or the
+    // user's own local contacts (Dialpad never matches another user's local contact).
+    let mut centers_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for center in company.call_centers.values() {
+        for op in &center.operators {
+            centers_of.entry(*op).or_default().push(center.id);
+        }
+    }
+    let mut shared_ids = Vec::new();
+    let mut locals_of: HashMap<i64, Vec<String>> = HashMap::new();
+    for id in &contact_ids {
+        let contact = &company.contacts[id];
+        match contact.owner_id {
+            Some(owner) => locals_of.entry(owner).or_default().push(id.clone()),
+            None => shared_ids.push(id.clone()),
+        }
+    }
+
     // Concluded calls over the 90 days before the anchor, newest first by construction.
     let span_ms: i64 = 90 * 24 * 3600 * 1000;
     let anchor_ms = anchor.timestamp_millis();
@@ -425,17 +447,26 @@ fn seed_company(
         } else {
             Outcome::Voicemail
         };
-        let contact = if contact_ids.is_empty() || rng.chance(15) {
+        let own_locals = locals_of.get(&user_id).filter(|l| !l.is_empty());
+        let contact_id = if rng.chance(15) {
             None
         } else {
-            company.contacts.get(rng.pick(&contact_ids))
+            match own_locals {
+                Some(own) if rng.chance(20) || shared_ids.is_empty() => Some(rng.pick(own)),
+                _ if !shared_ids.is_empty() => Some(rng.pick(&shared_ids)),
+                _ => None,
+            }
         };
+        let contact = contact_id.and_then(|id| company.contacts.get(id));
         let external = contact
             .and_then(|c| c.primary_phone.clone())
             .unwrap_or_else(|| external_number(n + 3, 1_000_000 + i));
         let user = &company.users[&user_id];
-        let via_center = inbound && rng.chance(30) && !center_ids.is_empty();
-        let call_center_id = via_center.then(|| *rng.pick(&center_ids));
+        let own_centers = centers_of.get(&user_id).filter(|c| !c.is_empty());
+        let call_center_id = match own_centers {
+            Some(centers) if inbound && rng.chance(30) => Some(*rng.pick(centers)),
+            _ => None,
+        };
         let ring_ms = 2_000 + rng.below(15_000) as i64;
         let talk_ms = match outcome {
             Outcome::Answered => 15_000 + rng.below(900_000) as i64,
@@ -540,7 +571,7 @@ pub fn build_call(spec: CallSpec<'_>) -> Call {
         internal_number,
         target: user_party(user),
         contact: contact_party(spec.contact, &spec.external_number),
-        proxy_target: CallParty::default(),
+        proxy_target: serde_json::Map::new(),
         entry_point_target: spec.call_center.map(|c| CallParty {
             email: String::new(),
             id: c.id.to_string(),

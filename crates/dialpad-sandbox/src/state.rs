@@ -29,7 +29,6 @@ impl Deref for AppState {
     }
 }
 
-#[derive(Debug)]
 pub struct Inner {
     pub config: SandboxConfig,
     pub world: RwLock<World>,
@@ -40,6 +39,8 @@ pub struct Inner {
     pub stats: Mutex<StatsStore>,
     /// Client for webhook deliveries: short timeouts, no redirects.
     pub http: reqwest::Client,
+    /// Webhook delivery queues, one ordered worker per webhook (see `events`).
+    pub deliveries: crate::events::Dispatcher,
     /// The sandbox's own base URL, known once it listens.
     pub base_url: RwLock<String>,
     rate_limits: AtomicBool,
@@ -51,10 +52,21 @@ pub struct Inner {
     registered: Mutex<Registered>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Registered {
     apps: Vec<OAuthApp>,
     keys: Vec<(String, ApiKey)>,
+}
+
+/// Credentials are the state's substance; `Debug` shows only its shape.
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("config", &self.config)
+            .field("base_url", &*self.base_url.read())
+            .field("auth", &*self.auth.read())
+            .finish_non_exhaustive()
+    }
 }
 
 impl AppState {
@@ -76,6 +88,7 @@ impl AppState {
             counters: Counters::default(),
             stats: Mutex::new(StatsStore::default()),
             http,
+            deliveries: crate::events::Dispatcher::default(),
             base_url: RwLock::new(String::new()),
             seeded_keys: RwLock::new(Vec::new()),
             seeded_app: RwLock::new(SeededApp {

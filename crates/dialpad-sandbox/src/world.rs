@@ -337,7 +337,8 @@ pub struct Call {
     pub internal_number: String,
     pub target: CallParty,
     pub contact: CallParty,
-    pub proxy_target: CallParty,
+    /// Caller id used for outbound calls; Dialpad sends `{}` when there is none.
+    pub proxy_target: serde_json::Map<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entry_point_target: Option<CallParty>,
     #[serde(
@@ -368,11 +369,22 @@ pub struct Call {
     pub has_transcript: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Webhook {
     pub id: i64,
     pub hook_url: String,
     pub secret: Option<String>,
+}
+
+/// The signing secret never reaches a log line.
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("id", &self.id)
+            .field("hook_url", &self.hook_url)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// What a subscription listens to.

@@ -48,6 +48,7 @@ struct ListQuery {
     target_type: Option<String>,
     #[serde(default, deserialize_with = "de_opt_i64")]
     target_id: Option<i64>,
+    #[serde(default, deserialize_with = "crate::ids::de_opt_bool")]
     #[allow(dead_code)]
     include_anonymized: Option<bool>,
 }

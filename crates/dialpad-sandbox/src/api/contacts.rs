@@ -5,6 +5,8 @@
 use std::ops::Bound;
 
 use axum::extract::{Path, State};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -31,6 +33,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     cursor: Option<String>,
+    #[serde(default, deserialize_with = "crate::ids::de_opt_bool")]
     include_local: Option<bool>,
     #[serde(default, deserialize_with = "de_opt_i64")]
     owner_id: Option<i64>,
@@ -208,43 +211,41 @@ async fn create(
 }
 
 /// `PUT /api/v2/contacts`: creates the shared contact with this `uid`, or replaces
-/// the fields of the one that has it.
+/// the fields of the one that has it. Dialpad includes the uid in the contact's
+/// generated id, so the id is a function of the company and the uid: the same uid
+/// names the same contact, even after it was deleted.
 async fn upsert(
     State(state): State<AppState>,
     caller: Caller,
     DpJson(body): DpJson<CreateContact>,
 ) -> ApiResult<Json<Contact>> {
     let uid = required(body.uid, "uid")?;
+    if uid.chars().count() > 256 {
+        return Err(ApiError::bad_request("uid is at most 256 characters"));
+    }
     body.fields.check()?;
     let (contact, event) = {
         let mut world = state.world.write();
-        let fresh_id = contact_id(world.next_id());
         let company = company_mut(&mut world, caller.company_id)?;
-        let existing = company
-            .contact_uids
-            .get(&uid)
-            .filter(|id| company.contacts.contains_key(*id))
-            .cloned();
-        match existing {
-            Some(id) => {
-                let current = company
-                    .contacts
-                    .get_mut(&id)
-                    .ok_or_else(|| ApiError::not_found("contact"))?;
-                let replaced = new_contact(id, None, body.fields)?;
-                *current = replaced;
-                (current.clone(), "updated")
-            }
-            None => {
-                let contact = new_contact(fresh_id, None, body.fields)?;
-                company.contact_uids.insert(uid, contact.id.clone());
-                company.contacts.insert(contact.id.clone(), contact.clone());
-                (contact, "created")
-            }
-        }
+        let id = uid_contact_id(company.id(), &uid);
+        let contact = new_contact(id.clone(), None, body.fields)?;
+        let event = match company.contacts.insert(id, contact.clone()) {
+            Some(_) => "updated",
+            None => "created",
+        };
+        (contact, event)
     };
     emit(&state, &caller, event, &contact);
     Ok(Json(contact))
+}
+
+/// The id of the shared contact a `PUT` with `uid` makes: a datastore-like key that
+/// carries the uid (longer than any seeded or `POST`ed contact's id, so never one).
+fn uid_contact_id(company_id: i64, uid: &str) -> String {
+    let mut raw = b"Contact".to_vec();
+    raw.extend_from_slice(&company_id.to_be_bytes());
+    raw.extend_from_slice(uid.as_bytes());
+    format!("ag5z{}", URL_SAFE_NO_PAD.encode(raw))
 }
 
 async fn update(
@@ -285,7 +286,6 @@ async fn remove(
             .contacts
             .remove(&id)
             .ok_or_else(|| ApiError::not_found("contact"))?;
-        company.contact_uids.retain(|_, v| *v != id);
         contact
     };
     emit(&state, &caller, "deleted", &contact);

@@ -37,6 +37,7 @@ async fn company_info(State(state): State<AppState>, caller: Caller) -> ApiResul
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     cursor: Option<String>,
+    #[serde(default, deserialize_with = "crate::ids::de_opt_bool")]
     active_only: Option<bool>,
 }
 
@@ -162,7 +163,7 @@ async fn create(
     changelog(&state, &caller, "added_office", &office);
     Ok(Json(OfficeUpdateResponse {
         office,
-        plan: json!({"plan_period": plan_period, "currency": currency}),
+        plan: new_office_plan(&currency),
     }))
 }
 
@@ -179,16 +180,25 @@ struct UpdateOffice {
     sunday_hours: Option<Vec<String>>,
 }
 
+/// Opening hours are `HH:MM` times in pairs (open, close, open, close, ...), each
+/// later than the one before.
 fn check_hours(hours: &[String]) -> ApiResult<()> {
+    let times: Option<Vec<chrono::NaiveTime>> = hours
+        .iter()
+        .map(|h| {
+            let strict = h.len() == 5 && h.as_bytes().get(2) == Some(&b':');
+            strict
+                .then(|| chrono::NaiveTime::parse_from_str(h, "%H:%M").ok())
+                .flatten()
+        })
+        .collect();
     let valid = hours.len() % 2 == 0
-        && hours.iter().all(|h| {
-            chrono::NaiveTime::parse_from_str(h, "%H:%M").is_ok()
-        });
+        && times.is_some_and(|t| t.windows(2).all(|pair| pair[0] < pair[1]));
     if valid {
         Ok(())
     } else {
         Err(ApiError::bad_request(
-            "hours are pairs of HH:MM times (open, close, ...)",
+            "hours are pairs of ascending HH:MM times (open, close, ...)",
         ))
     }
 }
@@ -243,6 +253,27 @@ async fn update(
         office,
         plan: json!({}),
     }))
+}
+
+/// `protos.plan.PlanProto` of a fresh office: no lines yet, nothing owed, billed
+/// monthly from the next month (int64 fields as strings, as Dialpad sends them).
+fn new_office_plan(currency: &str) -> Value {
+    let next_billing = (chrono::Utc::now() + chrono::Duration::days(30)).timestamp_millis();
+    let balance = match currency {
+        "JPY" => "0",
+        _ => "0.00",
+    };
+    json!({
+        "balance": balance,
+        "next_billing_date": next_billing.to_string(),
+        "talk_lines": "0",
+        "contact_center_lines": "0",
+        "room_lines": "0",
+        "fax_lines": "0",
+        "sell_lines": "0",
+        "additional_number_lines": "0",
+        "uberconference_lines": "0",
+    })
 }
 
 fn changelog(state: &AppState, caller: &Caller, action: &str, office: &Office) {

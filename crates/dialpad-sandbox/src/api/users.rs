@@ -25,12 +25,29 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/users/{id}", get(retrieve).patch(update).delete(remove))
 }
 
-const USER_STATES: &[&str] = &["active", "cancelled", "deleted", "pending", "suspended"];
+/// The spec's `state` filter values; `all` is the same as no filter.
+const USER_STATES: &[&str] = &["active", "all", "cancelled", "deleted", "pending", "suspended"];
+
+/// The spec's license types (`protos.user.CreateUserMessage.license`).
+const LICENSES: &[&str] = &[
+    "admins", "agents", "dpde_all", "dpde_one", "lite_lines", "lite_support_agents",
+    "magenta_lines", "talk", "user",
+];
+
+fn check_license(license: Option<&str>) -> ApiResult<()> {
+    match license {
+        Some(l) if !LICENSES.contains(&l) => Err(ApiError::bad_request(format!(
+            "invalid license {l:?}"
+        ))),
+        _ => Ok(()),
+    }
+}
 
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     cursor: Option<String>,
     state: Option<String>,
+    #[serde(default, deserialize_with = "crate::ids::de_opt_bool")]
     company_admin: Option<bool>,
     email: Option<String>,
     number: Option<String>,
@@ -56,7 +73,7 @@ async fn list(
         .users
         .range((after, Bound::Unbounded))
         .map(|(_, u)| u)
-        .filter(|u| q.state.as_deref().is_none_or(|s| u.state == s))
+        .filter(|u| q.state.as_deref().is_none_or(|s| s == "all" || u.state == s))
         .filter(|u| q.company_admin.is_none_or(|a| u.is_admin == a))
         .filter(|u| {
             q.email
@@ -118,6 +135,7 @@ async fn create(
 ) -> ApiResult<Json<User>> {
     let email = required(body.email, "email")?;
     check_email(&email)?;
+    check_license(body.license.as_deref())?;
     let office_id = body
         .office_id
         .ok_or_else(|| ApiError::bad_request("office_id is required"))?;
@@ -214,9 +232,13 @@ async fn update(
     {
         return Err(ApiError::bad_request("state must be active or suspended"));
     }
+    if body.emails.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ApiError::bad_request("a user needs at least one email"));
+    }
     for email in body.emails.iter().flatten() {
         check_email(email)?;
     }
+    check_license(body.license.as_deref())?;
     for number in body
         .phone_numbers
         .iter()
@@ -246,6 +268,24 @@ async fn update(
             .users
             .get_mut(&id)
             .ok_or_else(|| ApiError::not_found("user"))?;
+        // Numbers are only re-ordered or removed here; assigning one is another API.
+        if let Some(number) = body
+            .phone_numbers
+            .iter()
+            .flatten()
+            .find(|n| !user.phone_numbers.contains(n))
+        {
+            return Err(ApiError::bad_request(format!(
+                "{number} is not assigned to this user: use the assign number API"
+            )));
+        }
+        if let Some(office_id) = body.office_id {
+            for group in &mut user.group_details {
+                if group.group_type == "office" && group.group_id == user.office_id {
+                    group.group_id = office_id;
+                }
+            }
+        }
         let mut changed = Vec::new();
         macro_rules! set {
             ($field:ident) => {

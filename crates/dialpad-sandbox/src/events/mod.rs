@@ -1,17 +1,36 @@
-//! Webhooks, event subscriptions, simulated calls and event delivery (being written).
+//! Dialpad's event side: webhooks and event subscriptions (CRUD), live calls that move
+//! through their states on the sandbox's call clock, and the delivery of every event
+//! to the webhooks whose subscriptions match it.
+//!
+//! Lock rule: [`emit`] reads the world, so never call it while holding `state.world`.
+
+mod calls;
+mod delivery;
+mod jwt;
+mod subscriptions;
+mod webhooks;
 
 use axum::Router;
+use axum::routing::post;
 
 use crate::state::AppState;
 use crate::world::{Call, Contact};
 
+pub use delivery::{Dispatcher, RETRY_DELAY};
+
 /// Something that happened in a company, delivered to matching subscriptions.
+// An event is built once and moved straight into its payload, so the size of the
+// call variant costs nothing worth a box (and keeps `Event::Call(call)` as it is).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Event {
     /// A call moved to `call.state`.
     Call(Call),
     /// A contact was created, updated or deleted (`event` is that word).
-    Contact { event: &'static str, contact: Contact },
+    Contact {
+        event: &'static str,
+        contact: Contact,
+    },
     /// A change-log entry (user and office changes).
     ChangeLog(ChangeLogEntry),
 }
@@ -28,17 +47,24 @@ pub struct ChangeLogEntry {
     pub additional_data: serde_json::Value,
 }
 
-/// Queues `event` for every matching subscription of `company_id`.
-pub fn emit(_state: &AppState, _company_id: i64, _event: Event) {}
+/// Queues `event` for every matching subscription of `company_id`. Never blocks on
+/// the network: deliveries run on per-webhook tasks.
+pub fn emit(state: &AppState, company_id: i64, event: Event) {
+    let world = state.world.read();
+    delivery::emit_in(&world, state, company_id, event);
+}
 
-/// Dialpad routes: webhooks, subscriptions, `POST /api/v2/call`, hangup.
+/// Dialpad routes: webhooks and subscriptions. (`POST /api/v2/call` and hangup are
+/// routed by `api::calls`, which calls [`ring_call`] and [`hangup`].)
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(webhooks::routes())
+        .merge(subscriptions::routes())
 }
 
 /// Control routes mounted under `/_sandbox`: call simulation.
 pub fn control_routes() -> Router<AppState> {
-    Router::new()
+    Router::new().route("/calls", post(calls::simulate))
 }
 
 /// `protos.call.RingCallMessage`: what `POST /api/v2/call` takes.
@@ -58,18 +84,18 @@ pub struct RingCall {
 
 /// Starts an outbound call for `body.user_id` and returns its id.
 pub fn ring_call(
-    _state: &AppState,
-    _caller: &crate::auth::Caller,
-    _body: RingCall,
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    body: RingCall,
 ) -> crate::error::ApiResult<i64> {
-    Err(crate::error::ApiError::internal("not yet available"))
+    calls::ring_call(state, caller, body)
 }
 
 /// Hangs up a live call.
 pub fn hangup(
-    _state: &AppState,
-    _caller: &crate::auth::Caller,
-    _call_id: i64,
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    call_id: i64,
 ) -> crate::error::ApiResult<()> {
-    Err(crate::error::ApiError::not_found("call"))
+    calls::hangup(state, caller, call_id)
 }

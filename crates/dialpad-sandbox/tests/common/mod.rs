@@ -62,7 +62,12 @@ impl TestSandbox {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (StatusCode, Value) {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
         let resp = self
             .http
             .request(method, self.url(path))
@@ -94,6 +99,116 @@ impl TestSandbox {
             }
         }
     }
+}
+
+impl TestSandbox {
+    /// GET with another credential (an API key or an access token).
+    pub async fn get_as(&self, key: &str, path: &str) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A request with a JSON body and another credential.
+    pub async fn send_as(
+        &self,
+        key: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A request to the unauthenticated control API (`/_sandbox/...`); `Value::Null`
+    /// sends no body.
+    pub async fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, self.url(&format!("/_sandbox{path}")));
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let resp = request.send().await.unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// An OAuth access token for the first company's admin with `scope`, by the
+    /// authorization code flow of an app registered through `/_sandbox/apps`.
+    pub async fn oauth_token(&self, scope: &str) -> String {
+        let redirect = "http://127.0.0.1:9/callback";
+        let (status, app) = self
+            .control(
+                reqwest::Method::POST,
+                "/apps",
+                serde_json::json!({"name": "test app", "redirect_uris": [redirect]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{app}");
+        let client_id = app["client_id"].as_str().unwrap().to_owned();
+        let client_secret = app["client_secret"].as_str().unwrap().to_owned();
+        let mut url = url::Url::parse(&self.url("/oauth2/authorize")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("client_id", &client_id)
+            .append_pair("redirect_uri", redirect)
+            .append_pair("response_type", "code")
+            .append_pair("state", "s")
+            .append_pair("scope", scope);
+        let resp = self.http.get(url).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FOUND, "authorize");
+        let location = resp.headers()[reqwest::header::LOCATION].to_str().unwrap();
+        let code = url::Url::parse(location)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+            .expect("a code in the redirect");
+        let resp = self
+            .http
+            .post(self.url("/oauth2/token"))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", redirect),
+                ("client_id", client_id.as_str()),
+                ("client_secret", client_secret.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "token exchange");
+        let body: Value = resp.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Asserts Dialpad's error envelope with `status` and `reason`.
+pub fn assert_envelope(status: StatusCode, body: &Value, expected: StatusCode, reason: &str) {
+    assert_eq!(status, expected, "{body}");
+    let error = &body["error"];
+    assert_eq!(error["code"], expected.as_u16(), "{body}");
+    assert_eq!(error["errors"][0]["reason"], reason, "{body}");
+    assert_eq!(error["errors"][0]["domain"], "global", "{body}");
+    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
 }
 
 /// One request a [`Receiver`] got.

@@ -1,0 +1,684 @@
+//! The Stats API against a real sandbox over loopback: validation, the request
+//! cache, processing then completion, the CSV matching the call log, failures,
+//! isolation between companies and the 200-per-hour limit.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use chrono::Utc;
+use common::TestSandbox;
+use patchbay_dialpad_sandbox::SandboxConfig;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const DAY_MS: i64 = 86_400_000;
+
+fn config(size: u32) -> SandboxConfig {
+    SandboxConfig {
+        rate_limits: false,
+        size,
+        stats_processing: Duration::from_millis(200),
+        ..SandboxConfig::default()
+    }
+}
+
+async fn post_stats(sb: &TestSandbox, body: Value) -> (StatusCode, Value) {
+    sb.send(Method::POST, "/api/v2/stats", body).await
+}
+
+/// Starts a request that must be accepted; answers its id.
+async fn start(sb: &TestSandbox, body: Value) -> String {
+    let (status, resp) = post_stats(sb, body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}: {resp}");
+    resp["request_id"].as_str().unwrap().to_owned()
+}
+
+/// Polls `GET /api/v2/stats/{id}` until it leaves `processing` or the deadline passes.
+async fn finished(sb: &TestSandbox, id: &str) -> Value {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = sb.get(&format!("/api/v2/stats/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body["status"] != "processing" {
+            return body;
+        }
+        assert!(Instant::now() < end, "request {id} still processing");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Starts a request, waits for it to complete and downloads its CSV (without
+/// credentials, as Dialpad's signed storage URLs need none).
+async fn export(sb: &TestSandbox, body: Value) -> Vec<Vec<String>> {
+    let id = start(sb, body).await;
+    let done = finished(sb, &id).await;
+    assert_eq!(done["status"], "complete", "{done}");
+    let resp = sb
+        .http
+        .get(done["download_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let content_type = resp.headers()[reqwest::header::CONTENT_TYPE]
+        .to_str()
+        .unwrap();
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    parse_csv(&resp.text().await.unwrap())
+}
+
+/// RFC 4180 parsing: quoted fields may hold commas, doubled quotes and line breaks.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut field) = (Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        field.is_empty() && row.is_empty(),
+        "CSV must end with a line break"
+    );
+    rows
+}
+
+fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {
+    let i = rows[0].iter().position(|c| c == name).unwrap();
+    rows[1..].iter().map(|r| r[i].clone()).collect()
+}
+
+fn sum(rows: &[Vec<String>], name: &str) -> u64 {
+    column(rows, name)
+        .iter()
+        .map(|v| v.parse::<u64>().unwrap())
+        .sum()
+}
+
+/// `[from, to)` in epoch ms of `days_ago_end`..`days_ago_start` days ago, in UTC.
+fn utc_window(start: i64, end: i64) -> (i64, i64) {
+    let midnight = Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
+    (midnight - end * DAY_MS, midnight - (start - 1) * DAY_MS)
+}
+
+/// The ids of concluded calls started in `[from, to)`, through `GET /api/v2/call`
+/// (whose bounds are exclusive), following every cursor.
+async fn call_ids(sb: &TestSandbox, from: i64, to: i64, filter: &str) -> BTreeSet<String> {
+    let path = format!(
+        "/api/v2/call?started_after={}&started_before={to}{filter}",
+        from - 1
+    );
+    sb.all(&path)
+        .await
+        .iter()
+        .map(|c| c["call_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn assert_error(status: StatusCode, body: &Value, want: StatusCode, needle: &str) {
+    assert_eq!(status, want, "{body}");
+    assert_eq!(body["error"]["code"], want.as_u16(), "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(needle),
+        "{message:?} should mention {needle:?}"
+    );
+    assert_eq!(body["error"]["errors"][0]["message"], message);
+}
+
+#[tokio::test]
+async fn post_refuses_what_dialpad_refuses_with_a_reason() {
+    let sb = TestSandbox::start(config(200)).await;
+    let bad = StatusCode::BAD_REQUEST;
+    let cases = [
+        (json!({"stat_type": "calls"}), "export_type is required"),
+        (json!({"export_type": "records"}), "stat_type is required"),
+        (
+            json!({"export_type": "csv", "stat_type": "calls"}),
+            "invalid export_type",
+        ),
+        (
+            json!({"export_type": "records", "stat_type": "sms"}),
+            "invalid stat_type",
+        ),
+        (
+            json!({"export_type": "records", "stat_type": "calls", "days_ago_start": -1}),
+            "must not be negative",
+        ),
+        (
+            json!({"export_type": "records", "stat_type": "calls",
+                   "days_ago_start": 5, "days_ago_end": 2}),
+            "must not be greater than days_ago_end",
+        ),
+        (
+            json!({"export_type": "records", "stat_type": "calls",
+                   "days_ago_start": 1, "days_ago_end": 91}),
+            "spans more than 90 days",
+        ),
+        (
+            json!({"export_type": "records", "stat_type": "calls", "target_type": "user"}),
+            "target_type and target_id must be given together",
+        ),
+        (
+            json!({"export_type": "records", "stat_type": "calls",
+                   "target_type": "planet", "target_id": 1}),
+            "invalid target_type",
+        ),
+        (
+            json!({"export_type": "records", "stat_type": "csat"}),
+            "requires target_type and target_id",
+        ),
+        (
+            json!({"export_type": "stats", "stat_type": "dispositions",
+                   "target_type": "user", "target_id": sb.info.admin_user_id()}),
+            "only supports export_type records",
+        ),
+        (
+            json!({"export_type": "records", "stat_type": "calls", "timezone": "PST"}),
+            "invalid timezone",
+        ),
+        (
+            json!({"export_type": "stats", "stat_type": "calls", "group_by": "week"}),
+            "invalid group_by",
+        ),
+        (
+            json!({"export_type": "stats", "stat_type": "calls", "group_by": "group"}),
+            "give office_id or target_type office",
+        ),
+    ];
+    for (body, needle) in cases {
+        let (status, resp) = post_stats(&sb, body).await;
+        assert_error(status, &resp, bad, needle);
+        assert_eq!(resp["error"]["errors"][0]["reason"], "badRequest");
+    }
+    let not_found = StatusCode::NOT_FOUND;
+    let (status, resp) = post_stats(
+        &sb,
+        json!({"export_type": "records", "stat_type": "calls", "office_id": "123"}),
+    )
+    .await;
+    assert_error(status, &resp, not_found, "office 123 not found");
+    let (status, resp) = post_stats(
+        &sb,
+        json!({"export_type": "records", "stat_type": "calls",
+               "target_type": "user", "target_id": 42}),
+    )
+    .await;
+    assert_error(status, &resp, not_found, "user 42 not found");
+    // A malformed body gets the same envelope.
+    let resp = sb
+        .http
+        .post(sb.url("/api/v2/stats"))
+        .bearer_auth(sb.key())
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), bad);
+}
+
+trait AdminUser {
+    fn admin_user_id(&self) -> String;
+}
+
+impl AdminUser for patchbay_dialpad_sandbox::ReadyInfo {
+    fn admin_user_id(&self) -> String {
+        self.companies[0].admin_user_id.clone()
+    }
+}
+
+#[tokio::test]
+async fn identical_post_answers_the_same_request_as_already_started() {
+    let sb = TestSandbox::start(config(200)).await;
+    let body = json!({"export_type": "records", "stat_type": "calls",
+                      "days_ago_start": 1, "days_ago_end": 7, "timezone": "UTC"});
+    let (status, first) = post_stats(&sb, body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["already_started"], false);
+    let id = first["request_id"].as_str().unwrap();
+    assert!(
+        id.len() >= 16 && id.bytes().all(|b| b.is_ascii_digit()),
+        "{id}"
+    );
+
+    let (_, again) = post_stats(&sb, body).await;
+    assert_eq!(again["request_id"], id);
+    assert_eq!(again["already_started"], true);
+    // The same request written differently: ids as strings, zone in lower case.
+    let (_, same) = post_stats(
+        &sb,
+        json!({"export_type": "records", "stat_type": "calls",
+               "days_ago_start": "1", "days_ago_end": "7", "timezone": "utc"}),
+    )
+    .await;
+    assert_eq!(same["request_id"], id);
+
+    // Different parameters start a different request.
+    let mut ids = BTreeSet::from([id.to_owned()]);
+    for other in [
+        json!({"export_type": "stats", "stat_type": "calls",
+               "days_ago_start": 1, "days_ago_end": 7}),
+        json!({"export_type": "records", "stat_type": "calls",
+               "days_ago_start": 2, "days_ago_end": 7}),
+        json!({"export_type": "records", "stat_type": "calls",
+               "days_ago_start": 1, "days_ago_end": 7, "timezone": "US/Pacific"}),
+        json!({"export_type": "records", "stat_type": "voicemails",
+               "days_ago_start": 1, "days_ago_end": 7}),
+    ] {
+        let (status, resp) = post_stats(&sb, other.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{resp}");
+        assert_eq!(resp["already_started"], false, "{other}");
+        assert!(ids.insert(resp["request_id"].as_str().unwrap().to_owned()));
+    }
+}
+
+#[tokio::test]
+async fn is_today_ignores_days_ago_as_dialpad_documents() {
+    let sb = TestSandbox::start(config(200)).await;
+    let today = start(
+        &sb,
+        json!({"export_type": "records", "stat_type": "calls", "is_today": true}),
+    )
+    .await;
+    let (status, resp) = post_stats(
+        &sb,
+        json!({"export_type": "records", "stat_type": "calls", "is_today": true,
+               "days_ago_start": 9, "days_ago_end": 3}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{resp}");
+    assert_eq!(resp["request_id"], today.as_str());
+    assert_eq!(resp["already_started"], true);
+}
+
+#[tokio::test]
+async fn request_is_processing_then_complete_with_a_csv_download() {
+    let sb = TestSandbox::start(SandboxConfig {
+        stats_processing: Duration::from_millis(400),
+        ..config(200)
+    })
+    .await;
+    let id = start(
+        &sb,
+        json!({"export_type": "records", "stat_type": "calls", "days_ago_start": 1,
+               "days_ago_end": 3}),
+    )
+    .await;
+    let (status, body) = sb.get(&format!("/api/v2/stats/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"status": "processing"}));
+    // Nothing to download yet.
+    let early = format!("{}/_sandbox/downloads/stats/{id}.csv", sb.info.url);
+    let resp = sb.http.get(&early).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+
+    let done = finished(&sb, &id).await;
+    assert_eq!(
+        done,
+        json!({"status": "complete", "download_url": early, "file_type": "csv"})
+    );
+    let resp = sb.http.get(&early).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let disposition = resp.headers()[reqwest::header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.contains(&format!("{id}.csv")), "{disposition}");
+    let rows = parse_csv(&resp.text().await.unwrap());
+    assert_eq!(rows[0][..3], ["date_started", "date", "call_id"]);
+    assert!(rows.iter().all(|r| r.len() == rows[0].len()));
+}
+
+#[tokio::test]
+async fn call_records_match_the_call_log_for_the_window() {
+    let sb = TestSandbox::start(config(2000)).await;
+    let rows = export(
+        &sb,
+        json!({"export_type": "records", "stat_type": "calls", "days_ago_start": 2,
+               "days_ago_end": 8, "timezone": "UTC"}),
+    )
+    .await;
+    let (from, to) = utc_window(2, 8);
+    let expected = call_ids(&sb, from, to, "").await;
+    assert!(expected.len() > 25, "the window spans several pages");
+    let got: Vec<String> = column(&rows, "call_id");
+    assert_eq!(got.len(), expected.len());
+    assert_eq!(got.iter().cloned().collect::<BTreeSet<_>>(), expected);
+    // Oldest first, every start inside the window.
+    let starts = column(&rows, "date_started");
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]));
+    for s in &starts {
+        let ms = chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .timestamp_millis();
+        assert!((from..to).contains(&ms), "{s}");
+    }
+    let categories: BTreeSet<String> = column(&rows, "category").into_iter().collect();
+    assert!(categories.is_subset(&BTreeSet::from([
+        "answered".to_owned(),
+        "missed".to_owned(),
+        "voicemail".to_owned()
+    ])));
+}
+
+#[tokio::test]
+async fn call_stats_grouped_by_user_or_date_sum_to_the_records() {
+    let sb = TestSandbox::start(config(2000)).await;
+    let window = json!({"days_ago_start": 1, "days_ago_end": 7});
+    let with = |extra: Value| {
+        let mut body = window.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let records = export(
+        &sb,
+        with(json!({"export_type": "records", "stat_type": "calls"})),
+    )
+    .await;
+    let calls = (records.len() - 1) as u64;
+    assert!(calls > 0);
+
+    let by_user = export(
+        &sb,
+        with(json!({"export_type": "stats", "stat_type": "calls", "group_by": "user"})),
+    )
+    .await;
+    assert_eq!(sum(&by_user, "total_calls"), calls);
+    assert_eq!(
+        sum(&by_user, "inbound_calls") + sum(&by_user, "outbound_calls"),
+        calls
+    );
+    assert_eq!(
+        sum(&by_user, "answered_calls")
+            + sum(&by_user, "missed_calls")
+            + sum(&by_user, "voicemails"),
+        calls
+    );
+    // The default grouping is by user.
+    let default = export(
+        &sb,
+        with(json!({"export_type": "stats", "stat_type": "calls"})),
+    )
+    .await;
+    assert_eq!(default, by_user);
+
+    let by_date = export(
+        &sb,
+        with(json!({"export_type": "stats", "stat_type": "calls", "group_by": "date"})),
+    )
+    .await;
+    assert_eq!(by_date.len() - 1, 7, "one row per day");
+    assert_eq!(sum(&by_date, "total_calls"), calls);
+
+    // An office's breakdown by group covers exactly that office's calls.
+    let office = column(&records, "office_id")[0].clone();
+    let office_records = column(&records, "office_id")
+        .iter()
+        .filter(|o| **o == office)
+        .count() as u64;
+    let by_group = export(
+        &sb,
+        with(
+            json!({"export_type": "stats", "stat_type": "calls", "group_by": "group",
+                    "office_id": office}),
+        ),
+    )
+    .await;
+    assert_eq!(sum(&by_group, "total_calls"), office_records);
+
+    let voicemails = export(
+        &sb,
+        with(json!({"export_type": "records", "stat_type": "voicemails"})),
+    )
+    .await;
+    assert_eq!((voicemails.len() - 1) as u64, sum(&by_user, "voicemails"));
+    let recordings = export(
+        &sb,
+        with(json!({"export_type": "records", "stat_type": "recordings"})),
+    )
+    .await;
+    assert_eq!(
+        (recordings.len() - 1) as u64,
+        sum(&by_user, "recorded_calls")
+    );
+}
+
+#[tokio::test]
+async fn user_target_limits_records_to_that_users_calls() {
+    let sb = TestSandbox::start(config(2000)).await;
+    let (from, to) = utc_window(1, 10);
+    let all = sb
+        .all(&format!(
+            "/api/v2/call?started_after={}&started_before={to}",
+            from - 1
+        ))
+        .await;
+    let user = all[0]["target"]["id"].as_str().unwrap().to_owned();
+    let rows = export(
+        &sb,
+        json!({"export_type": "records", "stat_type": "calls", "days_ago_start": 1,
+               "days_ago_end": 10, "target_type": "user", "target_id": user}),
+    )
+    .await;
+    let expected = call_ids(
+        &sb,
+        from,
+        to,
+        &format!("&target_type=user&target_id={user}"),
+    )
+    .await;
+    assert_eq!(
+        column(&rows, "call_id")
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
+        expected
+    );
+    assert!(column(&rows, "target_id").iter().all(|t| *t == user));
+}
+
+#[tokio::test]
+async fn csv_quotes_fields_with_commas_and_quotes() {
+    let sb = TestSandbox::start(config(2000)).await;
+    let (from, to) = utc_window(1, 1);
+    let ids = call_ids(&sb, from, to, "").await;
+    let call = ids.iter().next().unwrap();
+    let (status, _) = sb
+        .send(
+            Method::PUT,
+            &format!("/api/v2/call/{call}/labels"),
+            json!({"labels": ["say \"hi\"", "a\nb"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = export(
+        &sb,
+        json!({"export_type": "records", "stat_type": "calls", "days_ago_start": 1,
+               "days_ago_end": 1}),
+    )
+    .await;
+    let row = rows.iter().find(|r| r[2] == *call).unwrap();
+    let labels = rows[0].iter().position(|c| c == "labels").unwrap();
+    assert_eq!(row[labels], "say \"hi\",a\nb");
+}
+
+#[tokio::test]
+async fn another_companys_key_gets_404_for_the_request() {
+    let sb = TestSandbox::start(config(200)).await;
+    let id = start(&sb, json!({"export_type": "records", "stat_type": "calls"})).await;
+    let other = &sb.info.companies[1].api_key;
+    let resp = sb
+        .http
+        .get(sb.url(&format!("/api/v2/stats/{id}")))
+        .bearer_auth(other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        format!("Request with id {id} not found.")
+    );
+    assert_eq!(body["error"]["errors"][0]["reason"], "notFound");
+    // And the same parameters from the other company are a request of its own.
+    let resp: Value = sb
+        .http
+        .post(sb.url("/api/v2/stats"))
+        .bearer_auth(other)
+        .json(&json!({"export_type": "records", "stat_type": "calls"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resp["already_started"], false);
+    assert_ne!(resp["request_id"], id.as_str());
+    let (status, _) = sb.get("/api/v2/stats/1234567890123456").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn suspended_user_target_or_failing_zone_ends_failed() {
+    let sb = TestSandbox::start(config(200)).await;
+    let suspended = sb.all("/api/v2/users?state=suspended").await;
+    let user = suspended[0]["id"].as_str().unwrap();
+    for body in [
+        json!({"export_type": "records", "stat_type": "calls",
+               "target_type": "user", "target_id": user}),
+        json!({"export_type": "records", "stat_type": "calls", "timezone": "Sandbox/Fail"}),
+    ] {
+        let id = start(&sb, body).await;
+        let done = finished(&sb, &id).await;
+        assert_eq!(done, json!({"status": "failed"}));
+        let url = format!("{}/_sandbox/downloads/stats/{id}.csv", sb.info.url);
+        let resp = sb.http.get(url).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn stat_types_without_sandbox_data_download_a_header_only() {
+    let sb = TestSandbox::start(config(200)).await;
+    let user = sb.info.admin_user_id();
+    for body in [
+        json!({"export_type": "records", "stat_type": "csat", "target_type": "user",
+               "target_id": user}),
+        json!({"export_type": "stats", "stat_type": "texts"}),
+        json!({"export_type": "records", "stat_type": "onduty"}),
+    ] {
+        let rows = export(&sb, body.clone()).await;
+        assert_eq!(rows.len(), 1, "{body}");
+        assert!(rows[0].len() > 3);
+    }
+}
+
+#[tokio::test]
+async fn the_201st_post_in_an_hour_is_refused_with_retry_after() {
+    let sb = TestSandbox::start(SandboxConfig {
+        rate_limits: true,
+        ..config(200)
+    })
+    .await;
+    let body = json!({"export_type": "records", "stat_type": "calls", "is_today": true});
+    // Paced under the company-wide 20/s, so only the 200/hour limit can refuse.
+    let mut pace = tokio::time::interval(Duration::from_millis(55));
+    pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ids = BTreeSet::new();
+    for i in 0..200 {
+        pace.tick().await;
+        let (status, resp) = post_stats(&sb, body.clone()).await;
+        assert_eq!(status, StatusCode::OK, "POST #{}: {resp}", i + 1);
+        ids.insert(resp["request_id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        ids.len(),
+        1,
+        "identical POSTs are one request, yet each counts"
+    );
+    pace.tick().await;
+    let resp = sb
+        .http
+        .post(sb.url("/api/v2/stats"))
+        .bearer_auth(sb.key())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = resp.headers()[reqwest::header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        retry >= 2,
+        "the hourly limit, not the per-second one: {retry}"
+    );
+    let err: Value = resp.json().await.unwrap();
+    assert_eq!(err["error"]["errors"][0]["reason"], "rateLimitExceeded");
+    // Reading the request is another operation with its own limit.
+    let id = ids.first().unwrap();
+    let (status, _) = sb.get(&format!("/api/v2/stats/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// Exports over a 100,000-call company stay quick. Run with
+/// `cargo test --release -p patchbay-dialpad-sandbox --test stats -- --ignored`.
+#[tokio::test]
+#[ignore = "seeds 100,000 calls; meant for release builds"]
+async fn export_of_100k_calls_is_fast() {
+    let sb = TestSandbox::start(config(100_000)).await;
+    let id = start(
+        &sb,
+        json!({"export_type": "records", "stat_type": "calls", "days_ago_start": 1,
+               "days_ago_end": 90}),
+    )
+    .await;
+    let done = finished(&sb, &id).await;
+    let started = Instant::now();
+    let text = sb
+        .http
+        .get(done["download_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    let rows = text.lines().count() - 1;
+    assert!(rows > 95_000, "{rows}");
+    let size = text.len();
+    assert!(
+        took < Duration::from_secs(1),
+        "{rows} rows ({size} bytes) took {took:?}"
+    );
+}
