@@ -113,11 +113,18 @@ impl Caller {
 
 /// Extracts the bearer token or `apikey` query parameter.
 pub fn credential(parts: &Parts) -> Option<String> {
-    if let Some(value) = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(value) = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let mut it = value.splitn(2, ' ');
         let scheme = it.next().unwrap_or_default();
         if scheme.eq_ignore_ascii_case("bearer") {
-            return it.next().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+            return it
+                .next()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty());
         }
     }
     let query = parts.uri.query()?;

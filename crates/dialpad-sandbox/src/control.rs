@@ -26,7 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/reset", post(reset))
         .route("/apps", post(register_app))
         .route("/api-keys", post(create_api_key))
-        .route("/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
         .route("/tokens/expire", post(expire_tokens))
         .route("/counters", get(counters).delete(clear_counters))
         .route("/settings", axum::routing::patch(settings))
@@ -67,10 +70,7 @@ struct ResetBody {
     size: Option<u32>,
 }
 
-async fn reset(
-    State(state): State<AppState>,
-    body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+async fn reset(State(state): State<AppState>, body: axum::body::Bytes) -> ApiResult<Json<Value>> {
     let body = optional_json::<ResetBody>(&body)?;
     if body.size.is_some_and(|s| s > 1_000_000) {
         // Reseeding holds the data lock; refuse what would stall the server for long.
@@ -101,7 +101,9 @@ async fn register_app(
         let parsed = url::Url::parse(uri)
             .map_err(|_| ApiError::bad_request(format!("invalid redirect uri {uri:?}")))?;
         if parsed.fragment().is_some() {
-            return Err(ApiError::bad_request("redirect uris must not have a fragment"));
+            return Err(ApiError::bad_request(
+                "redirect uris must not have a fragment",
+            ));
         }
     }
     let app = OAuthApp {
@@ -142,7 +144,9 @@ async fn create_api_key(
     let (company_id, user_id) = {
         let world = state.world.read();
         let company = match body.company_id {
-            Some(id) => world.company(id).ok_or_else(|| ApiError::not_found("company"))?,
+            Some(id) => world
+                .company(id)
+                .ok_or_else(|| ApiError::not_found("company"))?,
             None => world
                 .companies
                 .values()
@@ -150,8 +154,13 @@ async fn create_api_key(
                 .ok_or_else(|| ApiError::not_found("company"))?,
         };
         let user = match body.user_id {
-            Some(id) => company.users.get(&id).ok_or_else(|| ApiError::not_found("user"))?,
-            None => company.admin().ok_or_else(|| ApiError::not_found("admin user"))?,
+            Some(id) => company
+                .users
+                .get(&id)
+                .ok_or_else(|| ApiError::not_found("user"))?,
+            None => company
+                .admin()
+                .ok_or_else(|| ApiError::not_found("admin user"))?,
         };
         (company.id(), user.id)
     };
@@ -239,5 +248,6 @@ fn optional_json<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> ApiRe
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
 }

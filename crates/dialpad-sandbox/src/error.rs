@@ -37,7 +37,11 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "notFound", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "notFound",
+            format!("{what} not found"),
+        )
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {

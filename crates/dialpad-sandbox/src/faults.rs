@@ -203,8 +203,7 @@ fn reset_response() -> Response {
     response
 }
 
-fn failing_stream() -> impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>>
-{
+fn failing_stream() -> impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> {
     futures_util::stream::once(async {
         Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionReset,

@@ -88,7 +88,10 @@ impl RateLimiter {
         let Some(log) = buckets.get_mut(key) else {
             return Ok(());
         };
-        while log.front().is_some_and(|t| now.duration_since(*t) >= limit.period) {
+        while log
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= limit.period)
+        {
             log.pop_front();
         }
         match log.front() {
@@ -110,6 +113,7 @@ fn whole_seconds(wait: Duration) -> Duration {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -131,7 +135,9 @@ mod tests {
         for _ in 0..10 {
             assert!(limiter.check(1, &Method::GET, "/api/v2/call/{id}").is_ok());
         }
-        let wait = limiter.check(1, &Method::GET, "/api/v2/call/{id}").unwrap_err();
+        let wait = limiter
+            .check(1, &Method::GET, "/api/v2/call/{id}")
+            .unwrap_err();
         assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60));
     }
 

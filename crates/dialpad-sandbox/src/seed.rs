@@ -57,24 +57,90 @@ impl Rng {
 }
 
 pub const FIRST_NAMES: &[&str] = &[
-    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia", "Tim",
-    "Margaret", "Linus", "Hedy", "John", "Katherine", "Dennis", "Sophie", "Niklaus", "Leslie",
-    "Anita", "Vint", "Shafi", "Guido", "Yukihiro", "Lin", "Fernando", "Amara", "Chen", "Priya",
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Frances",
+    "Ken",
+    "Radia",
+    "Tim",
+    "Margaret",
+    "Linus",
+    "Hedy",
+    "John",
+    "Katherine",
+    "Dennis",
+    "Sophie",
+    "Niklaus",
+    "Leslie",
+    "Anita",
+    "Vint",
+    "Shafi",
+    "Guido",
+    "Yukihiro",
+    "Lin",
+    "Fernando",
+    "Amara",
+    "Chen",
+    "Priya",
     "Mateo",
 ];
 pub const LAST_NAMES: &[&str] = &[
-    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson",
-    "Perlman", "Berners-Lee", "Hamilton", "Torvalds", "Lamarr", "McCarthy", "Johnson", "Ritchie",
-    "Wilson", "Wirth", "Lamport", "Borg", "Cerf", "Goldwasser", "van Rossum", "Matsumoto", "Wei",
-    "Corbató", "Okafor", "Zhang", "Raman", "García",
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Allen",
+    "Thompson",
+    "Perlman",
+    "Berners-Lee",
+    "Hamilton",
+    "Torvalds",
+    "Lamarr",
+    "McCarthy",
+    "Johnson",
+    "Ritchie",
+    "Wilson",
+    "Wirth",
+    "Lamport",
+    "Borg",
+    "Cerf",
+    "Goldwasser",
+    "van Rossum",
+    "Matsumoto",
+    "Wei",
+    "Corbató",
+    "Okafor",
+    "Zhang",
+    "Raman",
+    "García",
 ];
 const COMPANY_NAMES: &[&str] = &[
-    "Acme Logistics", "Globex", "Initech", "Umbrella Health", "Hooli", "Vandelay Industries",
-    "Stark Freight", "Wayne Foods", "Tyrell Labs", "Cyberdyne Legal",
+    "Acme Logistics",
+    "Globex",
+    "Initech",
+    "Umbrella Health",
+    "Hooli",
+    "Vandelay Industries",
+    "Stark Freight",
+    "Wayne Foods",
+    "Tyrell Labs",
+    "Cyberdyne Legal",
 ];
 const JOB_TITLES: &[&str] = &[
-    "Account Executive", "Support Engineer", "Sales Manager", "Customer Success Manager",
-    "Office Manager", "CTO", "Recruiter", "Operations Lead",
+    "Account Executive",
+    "Support Engineer",
+    "Sales Manager",
+    "Customer Success Manager",
+    "Office Manager",
+    "CTO",
+    "Recruiter",
+    "Operations Lead",
 ];
 /// (office name, country, timezone, area code)
 const OFFICES: &[(&str, &str, &str, &str)] = &[
@@ -180,7 +246,11 @@ fn seed_company(
     let domain = format!(
         "{}{}.example.com",
         name.to_lowercase().replace(' ', "-"),
-        if n >= COMPANY_NAMES.len() { n.to_string() } else { String::new() }
+        if n >= COMPANY_NAMES.len() {
+            n.to_string()
+        } else {
+            String::new()
+        }
     );
     let mut company = Company {
         proto: CompanyProto {
@@ -241,7 +311,11 @@ fn seed_company(
             "{}.{}{}@{domain}",
             first.to_lowercase(),
             last.to_lowercase().replace([' ', '-'], ""),
-            if i >= FIRST_NAMES.len() { i.to_string() } else { String::new() }
+            if i >= FIRST_NAMES.len() {
+                i.to_string()
+            } else {
+                String::new()
+            }
         );
         let is_admin = i == 0 || i % 9 == 4;
         let state = if i > 0 && i % 7 == 3 {
@@ -257,7 +331,11 @@ fn seed_company(
             id,
             company_id,
             office_id,
-            admin_office_ids: if is_admin { vec![office_id] } else { Vec::new() },
+            admin_office_ids: if is_admin {
+                vec![office_id]
+            } else {
+                Vec::new()
+            },
             country: office.country.clone(),
             date_active: (state == "active").then(|| naive_iso(added + chrono::Duration::hours(2))),
             date_added: naive_iso(added),
@@ -283,9 +361,17 @@ fn seed_company(
             is_online: false,
             is_super_admin: i == 0,
             job_title: Some(JOB_TITLES[i % JOB_TITLES.len()].into()),
-            language: if office.country == "ca" && i % 2 == 1 { "fr".into() } else { "en".into() },
+            language: if office.country == "ca" && i % 2 == 1 {
+                "fr".into()
+            } else {
+                "en".into()
+            },
             last_name: last.into(),
-            license: if i % 5 == 2 { "agents".into() } else { "talk".into() },
+            license: if i % 5 == 2 {
+                "agents".into()
+            } else {
+                "talk".into()
+            },
             muted: false,
             on_duty_status: "unavailable",
             onboarding_completed: state != "pending",
@@ -314,9 +400,17 @@ fn seed_company(
     // Call centers: one per office, plus a sales line at the primary office.
     let mut centers = Vec::new();
     for (i, office_id) in office_ids.iter().enumerate() {
-        centers.push((*office_id, format!("{} Support", company.offices[office_id].name), i));
+        centers.push((
+            *office_id,
+            format!("{} Support", company.offices[office_id].name),
+            i,
+        ));
     }
-    centers.push((primary_office, format!("{} Sales", company.proto.name), office_ids.len()));
+    centers.push((
+        primary_office,
+        format!("{} Sales", company.proto.name),
+        office_ids.len(),
+    ));
     for (office_id, name, i) in centers {
         let id = world.next_id();
         let office = &company.offices[&office_id];
@@ -367,7 +461,9 @@ fn seed_company(
         let first = *rng.pick(FIRST_NAMES);
         let last = *rng.pick(LAST_NAMES);
         let phone = external_number(n, i);
-        let company_name = rng.chance(70).then(|| format!("{} Customer {}", rng.pick(COMPANY_NAMES), i % 97));
+        let company_name = rng
+            .chance(70)
+            .then(|| format!("{} Customer {}", rng.pick(COMPANY_NAMES), i % 97));
         let mut emails = Vec::new();
         if rng.chance(85) {
             emails.push(format!(
@@ -379,7 +475,12 @@ fn seed_company(
             ));
         }
         if rng.chance(15) {
-            emails.push(format!("{}{}@{}", first.to_lowercase(), i, rng.pick(URL_HOSTS)));
+            emails.push(format!(
+                "{}{}@{}",
+                first.to_lowercase(),
+                i,
+                rng.pick(URL_HOSTS)
+            ));
         }
         let mut phones = vec![phone];
         if rng.chance(20) {
@@ -437,7 +538,11 @@ fn seed_company(
         let call_id = world.next_id();
         let jitter = rng.below(step as u64) as i64;
         let started = anchor_ms - (i as i64) * step - jitter - 60_000;
-        let user_id = if active_users.is_empty() { user_ids[0] } else { *rng.pick(&active_users) };
+        let user_id = if active_users.is_empty() {
+            user_ids[0]
+        } else {
+            *rng.pick(&active_users)
+        };
         let inbound = rng.chance(55);
         let roll = rng.below(100);
         let outcome = if roll < 70 || (!inbound && roll < 85) {
@@ -474,7 +579,11 @@ fn seed_company(
             Outcome::Missed => 0,
         };
         let recorded = outcome == Outcome::Answered && rng.chance(30);
-        let labels = if rng.chance(25) { vec![(*rng.pick(LABELS)).to_owned()] } else { Vec::new() };
+        let labels = if rng.chance(25) {
+            vec![(*rng.pick(LABELS)).to_owned()]
+        } else {
+            Vec::new()
+        };
         let call = build_call(CallSpec {
             call_id,
             user,

@@ -64,8 +64,11 @@ impl Company {
         self.proto.id
     }
 
+    /// The company admin (an active super admin) that company API keys act for.
     pub fn admin(&self) -> Option<&User> {
-        self.users.values().find(|u| u.is_admin && u.state == "active")
+        self.users
+            .values()
+            .find(|u| u.is_super_admin && u.state == "active")
     }
 
     pub fn call(&self, id: i64) -> Option<&Call> {

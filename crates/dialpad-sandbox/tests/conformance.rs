@@ -89,13 +89,49 @@ async fn every_endpoint_answers_what_dialpads_spec_describes() {
     let g = Method::GET;
 
     // Company, offices, users.
-    call(&sbx, &mut c, g.clone(), "/api/v2/company", "/api/v2/company", None).await;
-    let offices = call(&sbx, &mut c, g.clone(), "/api/v2/offices", "/api/v2/offices", None).await;
-    let office_id = id(&offices["items"][0], "id");
-    call(&sbx, &mut c, g.clone(), "/api/v2/offices/{id}", &format!("/api/v2/offices/{office_id}"), None).await;
-    call(&sbx, &mut c, g.clone(), "/api/v2/offices/primary", "/api/v2/offices/primary", None).await;
     call(
-        &sbx, &mut c, Method::PATCH, "/api/v2/offices/{id}", &format!("/api/v2/offices/{office_id}"),
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/company",
+        "/api/v2/company",
+        None,
+    )
+    .await;
+    let offices = call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/offices",
+        "/api/v2/offices",
+        None,
+    )
+    .await;
+    let office_id = id(&offices["items"][0], "id");
+    call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/offices/{id}",
+        &format!("/api/v2/offices/{office_id}"),
+        None,
+    )
+    .await;
+    call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/offices/primary",
+        "/api/v2/offices/primary",
+        None,
+    )
+    .await;
+    call(
+        &sbx,
+        &mut c,
+        Method::PATCH,
+        "/api/v2/offices/{id}",
+        &format!("/api/v2/offices/{office_id}"),
         Some(json!({"monday_hours": ["09:00", "17:00"]})),
     )
     .await;
@@ -108,11 +144,43 @@ async fn every_endpoint_answers_what_dialpads_spec_describes() {
         })),
     )
     .await;
-    let users = call(&sbx, &mut c, g.clone(), "/api/v2/users", "/api/v2/users", None).await;
+    let users = call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/users",
+        "/api/v2/users",
+        None,
+    )
+    .await;
     let user_id = id(&users["items"][1], "id");
-    call(&sbx, &mut c, g.clone(), "/api/v2/users/{id}", &format!("/api/v2/users/{user_id}"), None).await;
-    call(&sbx, &mut c, g.clone(), "/api/v2/users/{id}", "/api/v2/users/me", None).await;
-    call(&sbx, &mut c, g.clone(), "/api/v2/users", "/api/v2/users?state=suspended", None).await;
+    call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/users/{id}",
+        &format!("/api/v2/users/{user_id}"),
+        None,
+    )
+    .await;
+    call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/users/{id}",
+        "/api/v2/users/me",
+        None,
+    )
+    .await;
+    call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/users",
+        "/api/v2/users?state=suspended",
+        None,
+    )
+    .await;
     let new_user = call(
         &sbx, &mut c, Method::POST, "/api/v2/users", "/api/v2/users",
         Some(json!({"email": "new.hire@example.com", "office_id": office_id, "first_name": "New", "last_name": "Hire"})),
@@ -120,17 +188,53 @@ async fn every_endpoint_answers_what_dialpads_spec_describes() {
     .await;
     let new_user_id = id(&new_user, "id");
     call(
-        &sbx, &mut c, Method::PATCH, "/api/v2/users/{id}", &format!("/api/v2/users/{new_user_id}"),
+        &sbx,
+        &mut c,
+        Method::PATCH,
+        "/api/v2/users/{id}",
+        &format!("/api/v2/users/{new_user_id}"),
         Some(json!({"job_title": "Engineer", "phone_numbers": []})),
     )
     .await;
-    call(&sbx, &mut c, Method::DELETE, "/api/v2/users/{id}", &format!("/api/v2/users/{new_user_id}"), None).await;
+    call(
+        &sbx,
+        &mut c,
+        Method::DELETE,
+        "/api/v2/users/{id}",
+        &format!("/api/v2/users/{new_user_id}"),
+        None,
+    )
+    .await;
 
     // Contacts.
-    let contacts = call(&sbx, &mut c, g.clone(), "/api/v2/contacts", "/api/v2/contacts", None).await;
+    let contacts = call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/contacts",
+        "/api/v2/contacts",
+        None,
+    )
+    .await;
     let contact_id = id(&contacts["items"][0], "id");
-    call(&sbx, &mut c, g.clone(), "/api/v2/contacts", "/api/v2/contacts?include_local=true", None).await;
-    call(&sbx, &mut c, g.clone(), "/api/v2/contacts/{id}", &format!("/api/v2/contacts/{contact_id}"), None).await;
+    call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/contacts",
+        "/api/v2/contacts?include_local=true",
+        None,
+    )
+    .await;
+    call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/contacts/{id}",
+        &format!("/api/v2/contacts/{contact_id}"),
+        None,
+    )
+    .await;
     let created = call(
         &sbx, &mut c, Method::POST, "/api/v2/contacts", "/api/v2/contacts",
         Some(json!({"first_name": "Conformance", "last_name": "Test", "emails": ["ct@example.com"], "phones": ["+14155550123"]})),
@@ -138,53 +242,121 @@ async fn every_endpoint_answers_what_dialpads_spec_describes() {
     .await;
     let created_id = id(&created, "id");
     call(
-        &sbx, &mut c, Method::PUT, "/api/v2/contacts", "/api/v2/contacts",
+        &sbx,
+        &mut c,
+        Method::PUT,
+        "/api/v2/contacts",
+        "/api/v2/contacts",
         Some(json!({"uid": "crm-1", "first_name": "Upserted", "last_name": "Contact"})),
     )
     .await;
     call(
-        &sbx, &mut c, Method::PATCH, "/api/v2/contacts/{id}", &format!("/api/v2/contacts/{created_id}"),
+        &sbx,
+        &mut c,
+        Method::PATCH,
+        "/api/v2/contacts/{id}",
+        &format!("/api/v2/contacts/{created_id}"),
         Some(json!({"job_title": "Buyer"})),
     )
     .await;
-    call(&sbx, &mut c, Method::DELETE, "/api/v2/contacts/{id}", &format!("/api/v2/contacts/{created_id}"), None).await;
+    call(
+        &sbx,
+        &mut c,
+        Method::DELETE,
+        "/api/v2/contacts/{id}",
+        &format!("/api/v2/contacts/{created_id}"),
+        None,
+    )
+    .await;
 
     // Call centers and operators.
     let centers = call(
-        &sbx, &mut c, g.clone(), "/api/v2/offices/{office_id}/callcenters",
-        &format!("/api/v2/offices/{office_id}/callcenters"), None,
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/offices/{office_id}/callcenters",
+        &format!("/api/v2/offices/{office_id}/callcenters"),
+        None,
     )
     .await;
     let center_id = id(&centers["items"][0], "id");
-    call(&sbx, &mut c, g.clone(), "/api/v2/callcenters/{id}", &format!("/api/v2/callcenters/{center_id}"), None).await;
-    call(&sbx, &mut c, g.clone(), "/api/v2/callcenters/{id}/operators", &format!("/api/v2/callcenters/{center_id}/operators"), None).await;
+    call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/callcenters/{id}",
+        &format!("/api/v2/callcenters/{center_id}"),
+        None,
+    )
+    .await;
+    call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/callcenters/{id}/operators",
+        &format!("/api/v2/callcenters/{center_id}/operators"),
+        None,
+    )
+    .await;
     let outsider = users["items"]
         .as_array()
         .unwrap()
         .iter()
         .find(|u| {
-            !u["group_details"].as_array().unwrap().iter().any(|g| g["group_id"] == json!(center_id))
+            !u["group_details"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g["group_id"] == json!(center_id))
         })
         .map(|u| id(u, "id"))
         .expect("a user outside the call center");
     call(
-        &sbx, &mut c, Method::POST, "/api/v2/callcenters/{id}/operators",
-        &format!("/api/v2/callcenters/{center_id}/operators"), Some(json!({"user_id": outsider})),
+        &sbx,
+        &mut c,
+        Method::POST,
+        "/api/v2/callcenters/{id}/operators",
+        &format!("/api/v2/callcenters/{center_id}/operators"),
+        Some(json!({"user_id": outsider})),
     )
     .await;
     call(
-        &sbx, &mut c, Method::DELETE, "/api/v2/callcenters/{id}/operators",
-        &format!("/api/v2/callcenters/{center_id}/operators"), Some(json!({"user_id": outsider})),
+        &sbx,
+        &mut c,
+        Method::DELETE,
+        "/api/v2/callcenters/{id}/operators",
+        &format!("/api/v2/callcenters/{center_id}/operators"),
+        Some(json!({"user_id": outsider})),
     )
     .await;
 
     // Calls and transcripts.
-    let calls = call(&sbx, &mut c, g.clone(), "/api/v2/call", "/api/v2/call", None).await;
+    let calls = call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/call",
+        "/api/v2/call",
+        None,
+    )
+    .await;
     let all_calls = sbx.all("/api/v2/call").await;
     let call_id = id(&calls["items"][0], "call_id");
-    call(&sbx, &mut c, g.clone(), "/api/v2/call/{id}", &format!("/api/v2/call/{call_id}"), None).await;
     call(
-        &sbx, &mut c, Method::PUT, "/api/v2/call/{id}/labels", &format!("/api/v2/call/{call_id}/labels"),
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/call/{id}",
+        &format!("/api/v2/call/{call_id}"),
+        None,
+    )
+    .await;
+    call(
+        &sbx,
+        &mut c,
+        Method::PUT,
+        "/api/v2/call/{id}/labels",
+        &format!("/api/v2/call/{call_id}/labels"),
         Some(json!({"labels": ["conformance"]})),
     )
     .await;
@@ -199,29 +371,78 @@ async fn every_endpoint_answers_what_dialpads_spec_describes() {
         }
         found.expect("some seeded call has a transcript")
     };
-    call(&sbx, &mut c, g.clone(), "/api/v2/transcripts/{call_id}", &format!("/api/v2/transcripts/{with_transcript}"), None).await;
-    call(&sbx, &mut c, g.clone(), "/api/v2/transcripts/{call_id}/url", &format!("/api/v2/transcripts/{with_transcript}/url"), None).await;
+    call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/transcripts/{call_id}",
+        &format!("/api/v2/transcripts/{with_transcript}"),
+        None,
+    )
+    .await;
+    call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/transcripts/{call_id}/url",
+        &format!("/api/v2/transcripts/{with_transcript}/url"),
+        None,
+    )
+    .await;
 
     // Webhooks and subscriptions, then events they carry.
     let receiver = Receiver::start().await;
     let hook = call(
-        &sbx, &mut c, Method::POST, "/api/v2/webhooks", "/api/v2/webhooks",
+        &sbx,
+        &mut c,
+        Method::POST,
+        "/api/v2/webhooks",
+        "/api/v2/webhooks",
         Some(json!({"hook_url": receiver.url})),
     )
     .await;
     let hook_id = id(&hook, "id");
-    call(&sbx, &mut c, g.clone(), "/api/v2/webhooks", "/api/v2/webhooks", None).await;
-    call(&sbx, &mut c, g.clone(), "/api/v2/webhooks/{id}", &format!("/api/v2/webhooks/{hook_id}"), None).await;
     call(
-        &sbx, &mut c, Method::PATCH, "/api/v2/webhooks/{id}", &format!("/api/v2/webhooks/{hook_id}"),
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/webhooks",
+        "/api/v2/webhooks",
+        None,
+    )
+    .await;
+    call(
+        &sbx,
+        &mut c,
+        g.clone(),
+        "/api/v2/webhooks/{id}",
+        &format!("/api/v2/webhooks/{hook_id}"),
+        None,
+    )
+    .await;
+    call(
+        &sbx,
+        &mut c,
+        Method::PATCH,
+        "/api/v2/webhooks/{id}",
+        &format!("/api/v2/webhooks/{hook_id}"),
         Some(json!({"hook_url": receiver.url})),
     )
     .await;
     let kinds = [
-        ("call", json!({"endpoint_id": hook_id, "call_states": ["ringing", "connected", "hangup"]})),
-        ("contact", json!({"endpoint_id": hook_id, "contact_type": "shared"})),
+        (
+            "call",
+            json!({"endpoint_id": hook_id, "call_states": ["ringing", "connected", "hangup"]}),
+        ),
+        (
+            "contact",
+            json!({"endpoint_id": hook_id, "contact_type": "shared"}),
+        ),
         ("changelog", json!({"endpoint_id": hook_id})),
-        ("agent_status", json!({"endpoint_id": hook_id, "agent_type": "callcenter"})),
+        (
+            "agent_status",
+            json!({"endpoint_id": hook_id, "agent_type": "callcenter"}),
+        ),
     ];
     for (kind, body) in kinds {
         let base = format!("/api/v2/subscriptions/{kind}");
@@ -231,17 +452,33 @@ async fn every_endpoint_answers_what_dialpads_spec_describes() {
         let path = format!("{base}/{sub_id}");
         call(&sbx, &mut c, g.clone(), &base, &base, None).await;
         call(&sbx, &mut c, g.clone(), &one, &path, None).await;
-        call(&sbx, &mut c, Method::PATCH, &one, &path, Some(json!({"enabled": true}))).await;
+        call(
+            &sbx,
+            &mut c,
+            Method::PATCH,
+            &one,
+            &path,
+            Some(json!({"enabled": true})),
+        )
+        .await;
         if kind == "agent_status" {
             call(&sbx, &mut c, Method::DELETE, &one, &path, None).await;
         }
     }
     let (status, sim) = sbx
-        .send(Method::POST, "/_sandbox/calls", json!({"user_id": user_id, "outcome": "answered"}))
+        .send(
+            Method::POST,
+            "/_sandbox/calls",
+            json!({"user_id": user_id, "outcome": "answered"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{sim}");
     let (status, _) = sbx
-        .send(Method::POST, "/api/v2/contacts", json!({"first_name": "Event", "last_name": "Source"}))
+        .send(
+            Method::POST,
+            "/api/v2/contacts",
+            json!({"first_name": "Event", "last_name": "Source"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     eventually(Duration::from_secs(10), "call and contact events", || {
@@ -250,7 +487,8 @@ async fn every_endpoint_answers_what_dialpads_spec_describes() {
             .iter()
             .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
             .collect();
-        states.iter().any(|v| v["state"] == "hangup") && states.iter().any(|v| v.get("contact_type").is_some())
+        states.iter().any(|v| v["state"] == "hangup")
+            && states.iter().any(|v| v.get("contact_type").is_some())
     })
     .await;
     for received in receiver.all() {
@@ -258,19 +496,31 @@ async fn every_endpoint_answers_what_dialpads_spec_describes() {
         if payload.get("call_id").is_some() {
             c.check_schema("call event", "protos.call.CallProto", &payload);
         } else if let Some(contact) = payload.get("contact") {
-            c.check_schema("contact event contact", "protos.contact.ContactProto", contact);
+            c.check_schema(
+                "contact event contact",
+                "protos.contact.ContactProto",
+                contact,
+            );
         }
     }
 
     // Initiated calls.
     let ring = call(
-        &sbx, &mut c, Method::POST, "/api/v2/call", "/api/v2/call",
+        &sbx,
+        &mut c,
+        Method::POST,
+        "/api/v2/call",
+        "/api/v2/call",
         Some(json!({"user_id": user_id, "phone_number": "+14155550100"})),
     )
     .await;
     let ring_id = id(&ring, "call_id");
     let (status, body) = sbx
-        .send(Method::PUT, &format!("/api/v2/call/{ring_id}/actions/hangup"), Value::Null)
+        .send(
+            Method::PUT,
+            &format!("/api/v2/call/{ring_id}/actions/hangup"),
+            Value::Null,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "hangup: {body}");
 
@@ -298,9 +548,25 @@ async fn every_endpoint_answers_what_dialpads_spec_describes() {
         let list = sbx.get(&format!("/api/v2/subscriptions/{kind}")).await.1;
         let sub_id = id(&list["items"][0], "id");
         let one = format!("/api/v2/subscriptions/{kind}/{{id}}");
-        call(&sbx, &mut c, Method::DELETE, &one, &format!("/api/v2/subscriptions/{kind}/{sub_id}"), None).await;
+        call(
+            &sbx,
+            &mut c,
+            Method::DELETE,
+            &one,
+            &format!("/api/v2/subscriptions/{kind}/{sub_id}"),
+            None,
+        )
+        .await;
     }
-    call(&sbx, &mut c, Method::DELETE, "/api/v2/webhooks/{id}", &format!("/api/v2/webhooks/{hook_id}"), None).await;
+    call(
+        &sbx,
+        &mut c,
+        Method::DELETE,
+        "/api/v2/webhooks/{id}",
+        &format!("/api/v2/webhooks/{hook_id}"),
+        None,
+    )
+    .await;
 
     assert!(c.checked >= 50, "only {} responses were checked", c.checked);
     assert!(
@@ -323,12 +589,28 @@ async fn errors_use_dialpads_envelope() {
     ] {
         let (got, body) = sbx.get(path).await;
         assert_eq!(got, status, "{path}: {body}");
-        assert_eq!(body["error"]["code"], json!(status.as_u16()), "{path}: {body}");
-        assert_eq!(body["error"]["errors"][0]["domain"], "global", "{path}: {body}");
-        assert!(body["error"]["errors"][0]["reason"].is_string(), "{path}: {body}");
+        assert_eq!(
+            body["error"]["code"],
+            json!(status.as_u16()),
+            "{path}: {body}"
+        );
+        assert_eq!(
+            body["error"]["errors"][0]["domain"], "global",
+            "{path}: {body}"
+        );
+        assert!(
+            body["error"]["errors"][0]["reason"].is_string(),
+            "{path}: {body}"
+        );
         assert!(body["error"]["message"].is_string(), "{path}: {body}");
     }
-    let resp = sbx.http.get(sbx.url("/api/v2/users")).bearer_auth("wrong").send().await.unwrap();
+    let resp = sbx
+        .http
+        .get(sbx.url("/api/v2/users"))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], 401);
@@ -428,21 +710,27 @@ fn rate_limits_match_the_limits_the_spec_states() {
 fn strict_schemas_accept_dialpads_examples_and_reject_drift() {
     let spec = Spec::load();
     let examples = spec::load("examples.json");
-    let user = examples["sdk_2025_06"]["GET /api/v2/users/{id}"]["response_200"]["json_example"]
-        ["value"]
-        .clone();
+    let user =
+        examples["sdk_2025_06"]["GET /api/v2/users/{id}"]["response_200"]["json_example"]["value"]
+            .clone();
     let schema = "protos.user.UserProto";
     // The 2025 example predates the two fields the spec now requires.
-    let mut complete = user.clone();
+    let mut complete = user;
     complete["onboarding_completed"] = json!(true);
     complete["voicemail"] = json!({"name": "default"});
     assert_eq!(spec.check(schema, &complete), Vec::<String>::new());
 
     let mut numeric = complete.clone();
     numeric["id"] = json!(5835806903417907_i64);
-    assert!(!spec.check(schema, &numeric).is_empty(), "numeric id accepted");
+    assert!(
+        !spec.check(schema, &numeric).is_empty(),
+        "numeric id accepted"
+    );
 
     let mut invented = complete.clone();
     invented["nickname"] = json!("Bot");
-    assert!(!spec.check(schema, &invented).is_empty(), "unknown field accepted");
+    assert!(
+        !spec.check(schema, &invented).is_empty(),
+        "unknown field accepted"
+    );
 }

@@ -161,7 +161,11 @@ async fn add_operator(
         "operator" => "operator",
         "admin" => "admin",
         "supervisor" => "supervisor",
-        _ => return Err(ApiError::bad_request("role must be operator, admin or supervisor")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "role must be operator, admin or supervisor",
+            ));
+        }
     };
     let mut world = state.world.write();
     let company = company_mut(&mut world, caller.company_id)?;
@@ -173,7 +177,9 @@ async fn add_operator(
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found("call center"))?;
     if center.operators.contains(&user_id) {
-        return Err(ApiError::conflict("the user is already an operator of this call center"));
+        return Err(ApiError::conflict(
+            "the user is already an operator of this call center",
+        ));
     }
     center.operators.push(user_id);
     let user = company

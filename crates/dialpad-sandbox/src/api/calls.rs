@@ -34,8 +34,17 @@ pub fn routes() -> Router<AppState> {
 }
 
 const TARGET_TYPES: &[&str] = &[
-    "callcenter", "callrouter", "channel", "coachinggroup", "coachingteam", "department",
-    "office", "room", "staffgroup", "unknown", "user",
+    "callcenter",
+    "callrouter",
+    "channel",
+    "coachinggroup",
+    "coachingteam",
+    "department",
+    "office",
+    "room",
+    "staffgroup",
+    "unknown",
+    "user",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -79,7 +88,9 @@ async fn list(
     caller.require_scope("calls:list")?;
     let target = match (&q.target_type, q.target_id) {
         (Some(t), Some(id)) if TARGET_TYPES.contains(&t.as_str()) => Some((t.clone(), id)),
-        (Some(t), Some(_)) => return Err(ApiError::bad_request(format!("invalid target_type {t:?}"))),
+        (Some(t), Some(_)) => {
+            return Err(ApiError::bad_request(format!("invalid target_type {t:?}")));
+        }
         (None, None) => None,
         _ => {
             return Err(ApiError::bad_request(
@@ -150,7 +161,11 @@ async fn labels(
     DpJson(body): DpJson<LabelsBody>,
 ) -> ApiResult<Json<Call>> {
     let id = path_id(&id, "call")?;
-    if body.labels.iter().any(|l| l.trim().is_empty() || l.len() > 100) {
+    if body
+        .labels
+        .iter()
+        .any(|l| l.trim().is_empty() || l.len() > 100)
+    {
         return Err(ApiError::bad_request("labels must be 1-100 characters"));
     }
     let mut world = state.world.write();
@@ -228,7 +243,11 @@ const CUSTOMER_LINES: &[&str] = &[
     "Great, thank you so much.",
 ];
 const MOMENTS: &[&str] = &[
-    "price_inquiry", "scheduling", "competitor_mention", "next_steps", "cancellation_risk",
+    "price_inquiry",
+    "scheduling",
+    "competitor_mention",
+    "next_steps",
+    "cancellation_risk",
 ];
 
 /// The transcript of an answered call, generated from the call itself so that it is
@@ -258,7 +277,11 @@ pub fn transcript_for(company: &Company, call: &Call) -> Option<Transcript> {
         lines.push(TranscriptLine {
             kind: "transcript",
             content: (*rng.pick(if agent { AGENT_LINES } else { CUSTOMER_LINES })).to_owned(),
-            name: if agent { agent_name.clone() } else { customer_name.clone() },
+            name: if agent {
+                agent_name.clone()
+            } else {
+                customer_name.clone()
+            },
             time: time(offset),
             user_id: agent.then_some(call.user_id),
             contact_id: if agent { None } else { contact_id.clone() },
@@ -290,7 +313,9 @@ async fn transcript(
     let id = path_id(&id, "call")?;
     let world = state.world.read();
     let company = company(&world, caller.company_id)?;
-    let call = company.call(id).ok_or_else(|| ApiError::not_found("call"))?;
+    let call = company
+        .call(id)
+        .ok_or_else(|| ApiError::not_found("call"))?;
     transcript_for(company, call)
         .map(Json)
         .ok_or_else(|| ApiError::not_found("transcript"))
@@ -304,7 +329,9 @@ async fn transcript_url(
     let id = path_id(&id, "call")?;
     let world = state.world.read();
     let company = company(&world, caller.company_id)?;
-    let call = company.call(id).ok_or_else(|| ApiError::not_found("call"))?;
+    let call = company
+        .call(id)
+        .ok_or_else(|| ApiError::not_found("call"))?;
     if transcript_for(company, call).is_none() {
         return Err(ApiError::not_found("transcript"));
     }

@@ -5,10 +5,10 @@
 use std::ops::Bound;
 
 use axum::extract::{Path, State};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use axum::routing::get;
 use axum::{Json, Router};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
 use super::{DpJson, DpQuery, check_e164, check_email, company, company_mut, required};
@@ -168,7 +168,11 @@ fn new_contact(id: String, owner_id: Option<i64>, fields: ContactFields) -> ApiR
     let last = required(fields.last_name.take(), "last_name")?;
     let mut contact = Contact {
         id,
-        kind: if owner_id.is_some() { "local" } else { "shared" },
+        kind: if owner_id.is_some() {
+            "local"
+        } else {
+            "shared"
+        },
         first_name: first,
         last_name: last,
         display_name: String::new(),
@@ -200,7 +204,9 @@ async fn create(
         if let Some(owner) = body.owner_id
             && !company.users.contains_key(&owner)
         {
-            return Err(ApiError::bad_request("owner_id names no user of this company"));
+            return Err(ApiError::bad_request(
+                "owner_id names no user of this company",
+            ));
         }
         let contact = new_contact(id, body.owner_id, body.fields)?;
         company.contacts.insert(contact.id.clone(), contact.clone());
@@ -255,7 +261,10 @@ async fn update(
     DpJson(fields): DpJson<ContactFields>,
 ) -> ApiResult<Json<Contact>> {
     fields.check()?;
-    for (value, name) in [(&fields.first_name, "first_name"), (&fields.last_name, "last_name")] {
+    for (value, name) in [
+        (&fields.first_name, "first_name"),
+        (&fields.last_name, "last_name"),
+    ] {
         if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
             return Err(ApiError::bad_request(format!("{name} must not be empty")));
         }
@@ -282,11 +291,10 @@ async fn remove(
     let contact = {
         let mut world = state.world.write();
         let company = company_mut(&mut world, caller.company_id)?;
-        let contact = company
+        company
             .contacts
             .remove(&id)
-            .ok_or_else(|| ApiError::not_found("contact"))?;
-        contact
+            .ok_or_else(|| ApiError::not_found("contact"))?
     };
     emit(&state, &caller, "deleted", &contact);
     Ok(Json(contact))

@@ -6,10 +6,10 @@ mod contacts;
 mod offices;
 mod users;
 
+use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::Uri;
-use axum::Router;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -23,6 +23,17 @@ pub fn routes() -> Router<AppState> {
         .merge(offices::routes())
         .merge(callcenters::routes())
         .merge(calls::routes())
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// A known path with a method it does not serve: 405, in the envelope like every
+/// other error (axum's default is an empty body).
+async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "methodNotAllowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
 }
 
 /// Unknown paths answer 404 in Dialpad's envelope.
@@ -45,9 +56,9 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Self(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(ApiError::bad_request("expected a JSON body (application/json)"))
-            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::bad_request(
+                "expected a JSON body (application/json)",
+            )),
             Err(e) => Err(ApiError::bad_request(e.body_text())),
         }
     }
@@ -55,11 +66,15 @@ where
 
 /// The caller's company (always present: credentials point at seeded companies).
 pub(crate) fn company(world: &World, id: i64) -> Result<&Company, ApiError> {
-    world.company(id).ok_or_else(|| ApiError::not_found("company"))
+    world
+        .company(id)
+        .ok_or_else(|| ApiError::not_found("company"))
 }
 
 pub(crate) fn company_mut(world: &mut World, id: i64) -> Result<&mut Company, ApiError> {
-    world.company_mut(id).ok_or_else(|| ApiError::not_found("company"))
+    world
+        .company_mut(id)
+        .ok_or_else(|| ApiError::not_found("company"))
 }
 
 /// Parses an int64 path id; Dialpad answers 400 for a malformed one... and 404 when

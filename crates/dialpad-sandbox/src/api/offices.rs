@@ -26,7 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/offices/{id}", get(retrieve).patch(update))
 }
 
-async fn company_info(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<CompanyProto>> {
+async fn company_info(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<CompanyProto>> {
     let world = state.world.read();
     let company = company(&world, caller.company_id)?;
     let mut proto = company.proto.clone();
@@ -57,9 +60,12 @@ async fn list(
         .map(|(_, o)| o)
         .filter(|o| !q.active_only.unwrap_or(false) || o.state == "active")
         .cloned();
-    Ok(Json(page::take(items, state.config.page_size, "offices", |o: &Office| {
-        o.id.to_string()
-    })))
+    Ok(Json(page::take(
+        items,
+        state.config.page_size,
+        "offices",
+        |o: &Office| o.id.to_string(),
+    )))
 }
 
 async fn retrieve(
@@ -118,7 +124,9 @@ async fn create(
     let currency = required(body.currency, "currency")?;
     let plan_period = required(body.plan_period, "plan_period")?;
     if !["monthly", "yearly"].contains(&plan_period.as_str()) {
-        return Err(ApiError::bad_request("plan_period must be monthly or yearly"));
+        return Err(ApiError::bad_request(
+            "plan_period must be monthly or yearly",
+        ));
     }
     if body.billing_address.is_none()
         || body.annual_commit_monthly_billing.is_none()
@@ -192,7 +200,7 @@ fn check_hours(hours: &[String]) -> ApiResult<()> {
                 .flatten()
         })
         .collect();
-    let valid = hours.len() % 2 == 0
+    let valid = hours.len().is_multiple_of(2)
         && times.is_some_and(|t| t.windows(2).all(|pair| pair[0] < pair[1]));
     if valid {
         Ok(())

@@ -22,23 +22,40 @@ use crate::world::{GroupDetails, User, VoicemailSettings};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v2/users", get(list).post(create))
-        .route("/api/v2/users/{id}", get(retrieve).patch(update).delete(remove))
+        .route(
+            "/api/v2/users/{id}",
+            get(retrieve).patch(update).delete(remove),
+        )
 }
 
 /// The spec's `state` filter values; `all` is the same as no filter.
-const USER_STATES: &[&str] = &["active", "all", "cancelled", "deleted", "pending", "suspended"];
+const USER_STATES: &[&str] = &[
+    "active",
+    "all",
+    "cancelled",
+    "deleted",
+    "pending",
+    "suspended",
+];
 
 /// The spec's license types (`protos.user.CreateUserMessage.license`).
 const LICENSES: &[&str] = &[
-    "admins", "agents", "dpde_all", "dpde_one", "lite_lines", "lite_support_agents",
-    "magenta_lines", "talk", "user",
+    "admins",
+    "agents",
+    "dpde_all",
+    "dpde_one",
+    "lite_lines",
+    "lite_support_agents",
+    "magenta_lines",
+    "talk",
+    "user",
 ];
 
 fn check_license(license: Option<&str>) -> ApiResult<()> {
     match license {
-        Some(l) if !LICENSES.contains(&l) => Err(ApiError::bad_request(format!(
-            "invalid license {l:?}"
-        ))),
+        Some(l) if !LICENSES.contains(&l) => {
+            Err(ApiError::bad_request(format!("invalid license {l:?}")))
+        }
         _ => Ok(()),
     }
 }
@@ -73,8 +90,13 @@ async fn list(
         .users
         .range((after, Bound::Unbounded))
         .map(|(_, u)| u)
-        .filter(|u| q.state.as_deref().is_none_or(|s| s == "all" || u.state == s))
-        .filter(|u| q.company_admin.is_none_or(|a| u.is_admin == a))
+        .filter(|u| {
+            q.state
+                .as_deref()
+                .is_none_or(|s| s == "all" || u.state == s)
+        })
+        // A company admin is a super admin; office admins are admins of their offices.
+        .filter(|u| q.company_admin.is_none_or(|a| u.is_super_admin == a))
         .filter(|u| {
             q.email
                 .as_deref()
@@ -86,9 +108,12 @@ async fn list(
                 .is_none_or(|n| u.phone_numbers.iter().any(|p| p == n))
         })
         .cloned();
-    Ok(Json(page::take(items, state.config.page_size, "users", |u: &User| {
-        u.id.to_string()
-    })))
+    Ok(Json(page::take(
+        items,
+        state.config.page_size,
+        "users",
+        |u: &User| u.id.to_string(),
+    )))
 }
 
 fn resolve_id(raw: &str, caller: &Caller) -> ApiResult<i64> {
@@ -218,6 +243,20 @@ struct UpdateUser {
     state: Option<String>,
     is_super_admin: Option<bool>,
     international_dialing_enabled: Option<bool>,
+    admin_office_ids: Option<Vec<serde_json::Value>>,
+}
+
+/// Int64 ids given as JSON numbers or strings.
+fn parse_ids(values: &[serde_json::Value], field: &str) -> ApiResult<Vec<i64>> {
+    values
+        .iter()
+        .map(|v| match v {
+            serde_json::Value::Number(n) => n.as_i64(),
+            serde_json::Value::String(s) => s.parse().ok(),
+            _ => None,
+        })
+        .collect::<Option<Vec<i64>>>()
+        .ok_or_else(|| ApiError::bad_request(format!("{field} must be a list of ids")))
 }
 
 async fn update(
@@ -239,6 +278,11 @@ async fn update(
         check_email(email)?;
     }
     check_license(body.license.as_deref())?;
+    let admin_office_ids = body
+        .admin_office_ids
+        .as_deref()
+        .map(|ids| parse_ids(ids, "admin_office_ids"))
+        .transpose()?;
     for number in body
         .phone_numbers
         .iter()
@@ -253,14 +297,23 @@ async fn update(
         if let Some(office_id) = body.office_id
             && !company.offices.contains_key(&office_id)
         {
-            return Err(ApiError::bad_request("office_id names no office of this company"));
+            return Err(ApiError::bad_request(
+                "office_id names no office of this company",
+            ));
+        }
+        if let Some(office) = admin_office_ids
+            .iter()
+            .flatten()
+            .find(|o| !company.offices.contains_key(o))
+        {
+            return Err(ApiError::bad_request(format!(
+                "admin_office_ids: {office} names no office of this company"
+            )));
         }
         if let Some(emails) = &body.emails
-            && emails.iter().any(|e| {
-                company
-                    .user_by_email(e)
-                    .is_some_and(|other| other.id != id)
-            })
+            && emails
+                .iter()
+                .any(|e| company.user_by_email(e).is_some_and(|other| other.id != id))
         {
             return Err(ApiError::conflict("another user has this email"));
         }
@@ -305,6 +358,12 @@ async fn update(
         set!(state);
         set!(is_super_admin);
         set!(international_dialing_enabled);
+        if let Some(v) = admin_office_ids {
+            user.admin_office_ids = v;
+            changed.push("admin_office_ids");
+        }
+        // Admin privileges follow from being a super admin or an office admin.
+        user.is_admin = user.is_super_admin || !user.admin_office_ids.is_empty();
         if let Some(v) = body.job_title {
             user.job_title = Some(v).filter(|s| !s.is_empty());
             changed.push("job_title");
@@ -349,7 +408,13 @@ async fn remove(
     Ok(Json(user))
 }
 
-fn changelog(state: &AppState, caller: &Caller, action: &str, user: &User, data: serde_json::Value) {
+fn changelog(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    user: &User,
+    data: serde_json::Value,
+) {
     events::emit(
         state,
         caller.company_id,

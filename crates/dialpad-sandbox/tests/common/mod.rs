@@ -143,7 +143,9 @@ impl TestSandbox {
         path: &str,
         body: Value,
     ) -> (StatusCode, Value) {
-        let mut request = self.http.request(method, self.url(&format!("/_sandbox{path}")));
+        let mut request = self
+            .http
+            .request(method, self.url(&format!("/_sandbox{path}")));
         if !body.is_null() {
             request = request.json(&body);
         }
@@ -208,7 +210,10 @@ pub fn assert_envelope(status: StatusCode, body: &Value, expected: StatusCode, r
     assert_eq!(error["code"], expected.as_u16(), "{body}");
     assert_eq!(error["errors"][0]["reason"], reason, "{body}");
     assert_eq!(error["errors"][0]["domain"], "global", "{body}");
-    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 }
 
 /// One request a [`Receiver`] got.

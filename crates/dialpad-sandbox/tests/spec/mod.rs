@@ -10,7 +10,10 @@ use serde_json::{Map, Value, json};
 pub fn spec_dir() -> PathBuf {
     match std::env::var_os("PATCHBAY_DIALPAD_SPEC_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/dialpad")),
+        None => PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/dialpad"
+        )),
     }
 }
 
@@ -65,7 +68,10 @@ impl Spec {
             format!("#/components/schemas/{reference}")
         };
         let mut root = Map::new();
-        root.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
+        root.insert(
+            "$schema".into(),
+            json!("https://json-schema.org/draft/2020-12/schema"),
+        );
         root.insert("components".into(), self.doc["components"].clone());
         root.insert("$ref".into(), json!(reference));
         jsonschema::options()

@@ -13,7 +13,11 @@ use super::{CliError, shutdown_signal};
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
     /// Address to listen on; port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:8089", env = "PATCHBAY_SANDBOX_LISTEN")]
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8089",
+        env = "PATCHBAY_SANDBOX_LISTEN"
+    )]
     pub listen: SocketAddr,
     /// Seed of the deterministic data set.
     #[arg(long, default_value_t = 42)]
