@@ -18,6 +18,7 @@ trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 # start SIZE NAME: starts a sandbox, waits for its ready line, sets $url $key $pid.
 start() {
   "$bin" dialpad-sandbox --listen 127.0.0.1:0 --size "$1" --companies 1 --no-rate-limits \
+    --stats-processing-ms 0 \
     >"$tmp/$2.out" 2>/dev/null &
   pid=$!
   pids+=("$pid")
@@ -52,6 +53,20 @@ users_p99=$(p99)
 calls=$(rps -H "Authorization: Bearer $key" "$url/api/v2/call")
 after_rss=$(rss_mb "$pid")
 
+# A Stats API records export of every call of the last 90 days, timed as a download.
+rid=$(curl -s -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+  -d '{"export_type":"records","stat_type":"calls","days_ago_start":1,"days_ago_end":90}' \
+  "$url/api/v2/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["request_id"])')
+download=""
+for _ in $(seq 1 100); do
+  download=$(curl -s -H "Authorization: Bearer $key" "$url/api/v2/stats/$rid" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin).get("download_url") or "")')
+  [ -n "$download" ] && break
+  sleep 0.1
+done
+export_secs=$(curl -s -o "$tmp/export.csv" -w '%{time_total}' "$download")
+export_rows=$(( $(wc -l <"$tmp/export.csv") - 1 ))
+
 read -r n_calls n_contacts n_users <<<"$counts"
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); wrk -t1 -c64 -d${secs}s on the same machine"
@@ -64,4 +79,6 @@ printf '%-44s %12s %10s\n' "RSS, default data set (MB, baseline)" "$small_rss" "
 printf '%-44s %12s %10.2f\n' "RSS, $n_calls calls + $n_contacts contacts (MB)" "$large_rss" "$(awk -v a="$large_rss" -v b="$small_rss" 'BEGIN {print a/b}')"
 printf '%-44s %12s %10s\n' "peak RSS while seeding (MB)" "$large_hwm" ""
 printf '%-44s %12s %10s\n' "RSS after the load (MB)" "$after_rss" ""
+printf '%-44s %12s %10s\n' "stats export: rows, seconds" "$export_rows" "$export_secs"
+printf '%-44s %12.0f %10s\n' "stats export rows/s" "$(awk -v r="$export_rows" -v t="$export_secs" 'BEGIN {print r/t}')" ""
 echo "($n_users users)"

@@ -122,7 +122,8 @@ impl PhoneNumber {
 }
 
 /// A short human text (a first name, a company name, a job title): 1 to 250 characters
-/// after trimming, counted in Unicode scalar values rather than bytes.
+/// after trimming, counted in Unicode scalar values rather than bytes, with no control
+/// characters (a line break or NUL in a name breaks CSV exports, logs and provider UIs).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, ToSchema)]
 #[serde(try_from = "String")]
 #[schema(value_type = String, examples("Ada"))]
@@ -137,6 +138,9 @@ pub enum NameError {
     /// Longer than [`Name::MAX_CHARS`].
     #[error("must be at most {} characters", Name::MAX_CHARS)]
     TooLong,
+    /// Holds a control character (line break, tab, NUL...) after trimming.
+    #[error("must not contain control characters such as line breaks or tabs")]
+    ControlCharacter,
 }
 
 impl Name {
@@ -149,6 +153,7 @@ impl Name {
         match s.chars().count() {
             0 => Err(NameError::TooShort),
             n if n > Self::MAX_CHARS => Err(NameError::TooLong),
+            _ if s.chars().any(char::is_control) => Err(NameError::ControlCharacter),
             _ => Ok(Self(s.to_owned())),
         }
     }
@@ -296,6 +301,15 @@ mod tests {
         // 250 two-byte characters are 500 bytes but still a valid name.
         assert!(Name::parse(&"é".repeat(250)).is_ok());
         assert_eq!(Name::parse(&"é".repeat(251)), Err(NameError::TooLong));
+    }
+
+    #[test]
+    fn name_rejects_control_characters_inside_but_trims_them_around() {
+        for bad in ["Ada\nLovelace", "Ada\tL", "Ada\u{0}", "A\u{7f}da", "Ada\u{85}L"] {
+            assert_eq!(Name::parse(bad), Err(NameError::ControlCharacter), "{bad:?}");
+        }
+        assert_eq!(Name::parse("\n Ada \t").unwrap().as_str(), "Ada");
+        assert!(serde_json::from_str::<Name>("\"Ada\\u0000\"").is_err());
     }
 
     #[test]

@@ -47,8 +47,9 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// What the sandbox prints once it accepts connections, and what tests read.
-#[derive(Debug, Clone, Serialize)]
+/// What the sandbox prints once it accepts connections, and what tests read. Its
+/// `Debug` hides the credentials; serialise it to see them.
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReadyInfo {
     pub ready: bool,
@@ -62,12 +63,32 @@ pub struct ReadyInfo {
     pub companies: Vec<CompanyKey>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompanyKey {
     pub company_id: String,
     pub admin_user_id: String,
     pub api_key: String,
+}
+
+impl std::fmt::Debug for ReadyInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadyInfo")
+            .field("url", &self.url)
+            .field("company_id", &self.company_id)
+            .field("oauth_client_id", &self.oauth_client_id)
+            .field("companies", &self.companies)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for CompanyKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompanyKey")
+            .field("company_id", &self.company_id)
+            .field("admin_user_id", &self.admin_user_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A running sandbox. Dropping it stops the server.

@@ -33,6 +33,26 @@ pub fn decode(kind: &str, cursor: &str) -> Result<String, ApiError> {
     }
 }
 
+/// The page size of a list that takes Dialpad's soft-deprecated `limit`: at most
+/// 100, and, as Dialpad documents, a request asking for more gets a 400 one time in
+/// five, so a client that assumed larger pages notices.
+pub fn size_with_limit(default: usize, limit: Option<i64>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(n) if n < 1 => Err(ApiError::bad_request("limit must be at least 1")),
+        Some(n) if n > 100 => {
+            if rand::random_ratio(1, 5) {
+                Err(ApiError::bad_request(
+                    "limit values greater than 100 are not supported: omit limit",
+                ))
+            } else {
+                Ok(100)
+            }
+        }
+        Some(n) => Ok(n as usize),
+    }
+}
+
 /// Takes up to `size` items from `iter`; the cursor is the key of the last one when
 /// more remain.
 pub fn take<T, I>(iter: I, size: usize, kind: &str, key: impl Fn(&T) -> String) -> Page<T>

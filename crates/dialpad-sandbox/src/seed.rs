@@ -186,7 +186,7 @@ impl Sizes {
 }
 
 /// Credentials made for each seeded company.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SeededKey {
     pub company_id: i64,
     pub user_id: i64,
@@ -194,10 +194,30 @@ pub struct SeededKey {
 }
 
 /// The default OAuth app every seed registers.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SeededApp {
     pub client_id: String,
     pub client_secret: String,
+}
+
+// The key and the client secret are the point of these types; `Debug` hides them.
+impl std::fmt::Debug for SeededKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeededKey")
+            .field("company_id", &self.company_id)
+            .field("user_id", &self.user_id)
+            .field("api_key", &"***")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SeededApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeededApp")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .finish()
+    }
 }
 
 #[derive(Debug)]

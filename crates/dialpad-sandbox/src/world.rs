@@ -38,6 +38,21 @@ impl World {
     }
 }
 
+/// Dialpad's target types (`protos.*` `target_type` enums).
+pub const TARGET_TYPES: &[&str] = &[
+    "callcenter",
+    "callrouter",
+    "channel",
+    "coachinggroup",
+    "coachingteam",
+    "department",
+    "office",
+    "room",
+    "staffgroup",
+    "unknown",
+    "user",
+];
+
 /// Key that orders concluded calls newest first, ties broken by id.
 pub type CallKey = (Reverse<i64>, i64);
 
@@ -47,8 +62,6 @@ pub struct Company {
     pub offices: BTreeMap<i64, Office>,
     pub users: BTreeMap<i64, User>,
     pub contacts: BTreeMap<String, Contact>,
-    /// `uid` given to `PUT /api/v2/contacts` -> contact id.
-    pub contact_uids: HashMap<String, String>,
     pub call_centers: BTreeMap<i64, CallCenter>,
     /// Concluded calls, newest first.
     pub calls: BTreeMap<CallKey, Call>,

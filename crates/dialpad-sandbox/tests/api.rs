@@ -1358,3 +1358,53 @@ async fn an_api_key_made_through_the_control_api_works_and_survives_a_reset() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
+
+#[tokio::test]
+async fn listing_calls_needs_a_company_admin_api_key() {
+    let sbx = TestSandbox::small().await;
+    let users = sbx.all("/api/v2/users?state=active").await;
+    let plain = users
+        .iter()
+        .find(|u| u["is_super_admin"] == false)
+        .expect("an active user who is not a company admin");
+    let (status, made) = sbx
+        .control(
+            Method::POST,
+            "/api-keys",
+            json!({"user_id": s(plain, "id")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let (status, body) = sbx.get_as(s(&made, "api_key"), "/api/v2/call").await;
+    assert_envelope(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    // The same key still reads what a user may read.
+    assert_eq!(
+        sbx.get_as(s(&made, "api_key"), "/api/v2/users/me").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(sbx.get("/api/v2/call").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn limit_is_honoured_up_to_100_and_larger_values_are_sometimes_refused() {
+    let sbx = TestSandbox::small().await;
+    let (status, page) = sbx.get("/api/v2/contacts?limit=7").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["items"].as_array().unwrap().len(), 7);
+    assert!(page["cursor"].is_string());
+    let (status, body) = sbx.get("/api/v2/users?limit=0").await;
+    assert_envelope(status, &body, StatusCode::BAD_REQUEST, "badRequest");
+
+    // Dialpad: "Limit values of greater than 100 will only produce a page size of 100,
+    // and a 400 Bad Request response will be produced 20% of the time".
+    let mut refused = 0;
+    for _ in 0..100 {
+        let (status, body) = sbx.get("/api/v2/contacts?limit=500").await;
+        match status {
+            StatusCode::OK => assert_eq!(body["items"].as_array().unwrap().len(), 100),
+            StatusCode::BAD_REQUEST => refused += 1,
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert!((1..100).contains(&refused), "{refused} of 100 refused");
+}

@@ -33,19 +33,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/transcripts/{call_id}/url", get(transcript_url))
 }
 
-const TARGET_TYPES: &[&str] = &[
-    "callcenter",
-    "callrouter",
-    "channel",
-    "coachinggroup",
-    "coachingteam",
-    "department",
-    "office",
-    "room",
-    "staffgroup",
-    "unknown",
-    "user",
-];
 
 #[derive(Debug, Deserialize)]
 struct ListQuery {
@@ -86,8 +73,21 @@ async fn list(
     DpQuery(q): DpQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Call>>> {
     caller.require_scope("calls:list")?;
+    if caller.scopes.is_none() {
+        // "Requires a company admin API key."
+        let world = state.world.read();
+        let admin = company(&world, caller.company_id)?
+            .users
+            .get(&caller.user_id)
+            .is_some_and(|u| u.is_super_admin);
+        if !admin {
+            return Err(ApiError::forbidden(
+                "listing calls requires a company admin API key",
+            ));
+        }
+    }
     let target = match (&q.target_type, q.target_id) {
-        (Some(t), Some(id)) if TARGET_TYPES.contains(&t.as_str()) => Some((t.clone(), id)),
+        (Some(t), Some(id)) if crate::world::TARGET_TYPES.contains(&t.as_str()) => Some((t.clone(), id)),
         (Some(t), Some(_)) => {
             return Err(ApiError::bad_request(format!("invalid target_type {t:?}")));
         }

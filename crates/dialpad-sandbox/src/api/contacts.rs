@@ -33,6 +33,9 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     cursor: Option<String>,
+    /// Soft-deprecated by Dialpad; honoured as Dialpad documents (see `page::size_with_limit`).
+    #[serde(default, deserialize_with = "de_opt_i64")]
+    limit: Option<i64>,
     #[serde(default, deserialize_with = "crate::ids::de_opt_bool")]
     include_local: Option<bool>,
     #[serde(default, deserialize_with = "de_opt_i64")]
@@ -46,6 +49,7 @@ async fn list(
     caller: Caller,
     DpQuery(q): DpQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Contact>>> {
+    let page_size = page::size_with_limit(state.config.page_size, q.limit)?;
     let after = match &q.cursor {
         Some(c) => Bound::Excluded(page::decode("contacts", c)?),
         None => Bound::Unbounded,
@@ -69,7 +73,7 @@ async fn list(
         .cloned();
     Ok(Json(page::take(
         items,
-        state.config.page_size,
+        page_size,
         "contacts",
         |c: &Contact| c.id.clone(),
     )))

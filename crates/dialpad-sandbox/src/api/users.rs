@@ -63,6 +63,9 @@ fn check_license(license: Option<&str>) -> ApiResult<()> {
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     cursor: Option<String>,
+    /// Soft-deprecated by Dialpad; honoured as Dialpad documents (see `page::size_with_limit`).
+    #[serde(default, deserialize_with = "de_opt_i64")]
+    limit: Option<i64>,
     state: Option<String>,
     #[serde(default, deserialize_with = "crate::ids::de_opt_bool")]
     company_admin: Option<bool>,
@@ -80,6 +83,7 @@ async fn list(
     {
         return Err(ApiError::bad_request(format!("invalid state {s:?}")));
     }
+    let page_size = page::size_with_limit(state.config.page_size, q.limit)?;
     let after = match &q.cursor {
         Some(c) => Bound::Excluded(path_id(&page::decode("users", c)?, "cursor")?),
         None => Bound::Unbounded,
@@ -110,7 +114,7 @@ async fn list(
         .cloned();
     Ok(Json(page::take(
         items,
-        state.config.page_size,
+        page_size,
         "users",
         |u: &User| u.id.to_string(),
     )))

@@ -54,6 +54,13 @@ pub fn emit(state: &AppState, company_id: i64, event: Event) {
     delivery::emit_in(&world, state, company_id, event);
 }
 
+/// [`emit`] for a caller that holds the world lock (read or write) while it changes
+/// what the event describes: queueing under the same guard keeps events in the order
+/// the changes happened.
+pub fn emit_locked(world: &crate::world::World, state: &AppState, company_id: i64, event: Event) {
+    delivery::emit_in(world, state, company_id, event);
+}
+
 /// Dialpad routes: webhooks and subscriptions. (`POST /api/v2/call` and hangup are
 /// routed by `api::calls`, which calls [`ring_call`] and [`hangup`].)
 pub fn routes() -> Router<AppState> {

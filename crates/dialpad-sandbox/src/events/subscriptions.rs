@@ -56,19 +56,6 @@ const CALL_STATES: &[&str] = &[
     "voicemail_uploaded",
 ];
 
-const TARGET_TYPES: &[&str] = &[
-    "callcenter",
-    "callrouter",
-    "channel",
-    "coachinggroup",
-    "coachingteam",
-    "department",
-    "office",
-    "room",
-    "staffgroup",
-    "unknown",
-    "user",
-];
 
 /// One of the subscription families the sandbox serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,7 +196,7 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// Every family's subscription proto (`protos.*_event_subscription.*Proto`): the
 /// family's own fields are present, the others left out.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 struct SubscriptionProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     agent_type: Option<String>,
@@ -436,7 +423,7 @@ fn call_kind(
 
 /// The target must be a valid type; users, offices and call centers must exist.
 fn check_target(company: &Company, target_type: &str, id: i64) -> ApiResult<()> {
-    if !TARGET_TYPES.contains(&target_type) {
+    if !crate::world::TARGET_TYPES.contains(&target_type) {
         return Err(ApiError::bad_request(format!(
             "invalid target_type {target_type:?}"
         )));

@@ -26,8 +26,8 @@ pub(super) fn routes() -> Router<AppState> {
         )
 }
 
-/// `protos.webhook.WebhookProto`.
-#[derive(Debug, Clone, Serialize)]
+/// `protos.webhook.WebhookProto` (carries the secret: no `Debug`).
+#[derive(Clone, Serialize)]
 pub(super) struct WebhookProto {
     hook_url: String,
     #[serde(serialize_with = "ser_i64")]
@@ -37,7 +37,7 @@ pub(super) struct WebhookProto {
 }
 
 /// `protos.signature.SignatureProto`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 struct SignatureProto {
     algo: &'static str,
     secret: String,

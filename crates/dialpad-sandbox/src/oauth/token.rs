@@ -21,7 +21,8 @@ use super::id_token::{self, Claims};
 use super::store::{self, Exchange, Issued};
 use super::{OAuthError, Params, parse_scopes};
 
-#[derive(Debug, Serialize)]
+/// Carries live credentials: no `Debug`.
+#[derive(Serialize)]
 struct TokenResponse {
     access_token: String,
     token_type: &'static str,

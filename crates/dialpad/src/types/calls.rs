@@ -1,12 +1,12 @@
 //! Dialpad calls (`/api/v2/call`): the call object (also the call event payload), its parties,
-//! recordings and routing breadcrumbs, the ring-call request and answer, and call labels.
-//! Call timestamps are epoch milliseconds as strings; durations are milliseconds.
+//! recordings and routing breadcrumbs. Call timestamps are epoch milliseconds as strings;
+//! durations are milliseconds. Requests that start or label calls are in `call_actions`.
 
 use serde::{Deserialize, Serialize};
 
 use super::common::{Collection, TargetType};
 use super::open_enum::open_enum;
-use super::wire::{DurationMs, EpochMillis, Int64};
+use super::wire::{DurationMs, EpochMillis, Int64, null_as_empty};
 
 /// `protos.call.CallCollection`: a page of calls.
 pub type CallCollection = Collection<CallProto>;
@@ -17,25 +17,25 @@ pub type CallCollection = Collection<CallProto>;
 #[serde(default)]
 pub struct CallProto {
     /// A list of admin call recording share links.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub admin_call_recording_share_links: Vec<String>,
     /// A unique number ID automatically assigned to each call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_id: Option<Int64>,
     /// A list of call recording share links.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub call_recording_share_links: Vec<String>,
     /// This is the contact involved in the call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<CallContactProto>,
     /// A list of CSAT urls related to the call.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub csat_recording_urls: Vec<String>,
     /// CSAT score related to the call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub csat_score: Option<String>,
     /// A list of CSAT texts related to the call.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub csat_transcriptions: Vec<String>,
     /// Any custom data.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,7 +80,7 @@ pub struct CallProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_transferred: Option<bool>,
     /// The labels associated to this call.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
     /// The master id of the specified call.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,13 +95,13 @@ pub struct CallProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_target: Option<CallContactProto>,
     /// List of associated recording details.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub recording_details: Vec<CallRecordingDetailsProto>,
     /// The routing breadcrumbs.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub routing_breadcrumbs: Vec<ApiCallRouterBreadcrumb>,
     /// A list of screen recording urls.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub screen_recording_urls: Vec<String>,
     /// Current call state.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -144,9 +144,9 @@ pub struct CallContactProto {
     /// The primary phone number of the contact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// Type of the contact.
+    /// What the party is: a Dialpad user, office or group, or a local or shared contact.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<CallPartyType>,
 }
 
 /// `protos.call.CallRecordingDetailsProto`.
@@ -191,57 +191,10 @@ pub struct ApiCallRouterBreadcrumb {
     pub target_id: Option<Int64>,
     /// The target type from call.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_type: Option<String>,
+    pub target_type: Option<TargetType>,
     /// The URL that should be used to drive call routing decisions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-}
-
-/// `protos.call.RingCallMessage`: the `POST /api/v2/call` body (ring a user's devices).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RingCallMessage {
-    /// Extra data to associate with the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_data: Option<String>,
-    /// The device's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub device_id: Option<String>,
-    /// The ID of a group that will be used to initiate the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_id: Option<Int64>,
-    /// The type of a group that will be used to initiate the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_type: Option<TargetType>,
-    /// Enables the creation of a second call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_consult: Option<bool>,
-    /// The e164-formatted number shown to the call recipient (or "blocked").
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub outbound_caller_id: Option<String>,
-    /// The e164-formatted number to call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<String>,
-    /// The id of the user who should make the outbound call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<Int64>,
-}
-
-/// `protos.call.RingCallProto`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RingCallProto {
-    /// The ID of the created call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub call_id: Option<Int64>,
-}
-
-/// `protos.call.AddCallLabelsMessage`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AddCallLabelsMessage {
-    /// The labels to attach to the call; always written, since an empty list is meaningful.
-    pub labels: Vec<String>,
 }
 
 open_enum! {
@@ -305,5 +258,25 @@ open_enum! {
     pub enum BreadcrumbType {
         CallRouter => "callrouter",
         ExternalApi => "external_api",
+    }
+}
+
+open_enum! {
+    /// The kind of a call party (`CallContactProto.type`): a Dialpad entity (the spec's target
+    /// types) or a contact (`local`, `shared`). The spec leaves it a free string.
+    pub enum CallPartyType {
+        CallCenter => "callcenter",
+        CallRouter => "callrouter",
+        Channel => "channel",
+        CoachingGroup => "coachinggroup",
+        CoachingTeam => "coachingteam",
+        Department => "department",
+        Local => "local",
+        Office => "office",
+        Room => "room",
+        Shared => "shared",
+        StaffGroup => "staffgroup",
+        Unknown => "unknown",
+        User => "user",
     }
 }

@@ -4,14 +4,16 @@
 use serde::{Deserialize, Serialize};
 
 use super::open_enum::open_enum;
+use super::wire::null_as_empty;
 
 /// Dialpad's list envelope (`UserCollection`, `OfficeCollection`, ...): one page of `items` and
 /// the `cursor` for the next one. `items` is always written (clients index it); `cursor` is
 /// omitted on the last page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct Collection<T> {
-    /// The page's items; empty when Dialpad omits the field.
-    #[serde(default = "Vec::new")]
+    /// The page's items; empty when Dialpad omits the field or sends `null`.
+    #[serde(default = "Vec::new", deserialize_with = "null_as_empty")]
     pub items: Vec<T>,
     /// The token for the next page; absent or empty on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,18 +34,6 @@ impl<T> Collection<T> {
     /// it with either no cursor or an empty one).
     pub fn next_cursor(&self) -> Option<&str> {
         self.cursor.as_deref().filter(|cursor| !cursor.is_empty())
-    }
-}
-
-/// Prints an optional secret as `Some("***")` or `None`, for hand-written `Debug` impls.
-pub(crate) struct Redacted<'a>(pub(crate) &'a Option<String>);
-
-impl std::fmt::Debug for Redacted<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(_) => f.write_str("Some(\"***\")"),
-            None => f.write_str("None"),
-        }
     }
 }
 

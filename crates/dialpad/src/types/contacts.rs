@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{Collection, ContactType};
+use super::wire::{Nullable, null_as_empty};
 
 /// `protos.contact.ContactCollection`: a page of contacts.
 pub type ContactCollection = Collection<ContactProto>;
@@ -19,7 +20,7 @@ pub struct ContactProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The email addresses associated with this contact.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub emails: Vec<String>,
     /// The contact's extension number.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,7 +41,7 @@ pub struct ContactProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The phone numbers associated with this contact.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub phones: Vec<String>,
     /// The email address to display in a context where only one email can be shown.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,7 +56,7 @@ pub struct ContactProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// A list of websites associated with or belonging to this contact.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
 }
 
@@ -67,7 +68,7 @@ pub struct CreateContactMessage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// The contact's emails.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub emails: Vec<String>,
     /// The contact's extension number.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,13 +86,13 @@ pub struct CreateContactMessage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The contact's phone numbers.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub phones: Vec<String>,
     /// Deprecated by Dialpad.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trunk_group: Option<String>,
     /// A list of websites associated with or belonging to this contact.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
 }
 
@@ -104,7 +105,7 @@ pub struct CreateContactMessageWithUid {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// The contact's emails.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub emails: Vec<String>,
     /// The contact's extension number.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,7 +120,7 @@ pub struct CreateContactMessageWithUid {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The contact's phone numbers.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub phones: Vec<String>,
     /// Deprecated by Dialpad.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -128,38 +129,39 @@ pub struct CreateContactMessageWithUid {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
     /// A list of websites associated with or belonging to this contact.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
 }
 
-/// `protos.contact.UpdateContactMessage`: the PATCH body; `None` lists are left as they are.
+/// `protos.contact.UpdateContactMessage`: the PATCH body. Each scalar is [`Nullable`]: absent
+/// leaves it, `Null` clears it. A list left `None` is kept; `Some(vec![])` empties it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UpdateContactMessage {
     /// The contact's company name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub company_name: Option<String>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub company_name: Nullable<String>,
     /// The contact's emails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<String>>,
     /// The contact's extension number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extension: Option<String>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub extension: Nullable<String>,
     /// The contact's first name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub first_name: Nullable<String>,
     /// The contact's job title.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub job_title: Option<String>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub job_title: Nullable<String>,
     /// The contact's last name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub last_name: Nullable<String>,
     /// The contact's phone numbers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phones: Option<Vec<String>>,
     /// Deprecated by Dialpad.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub trunk_group: Option<String>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub trunk_group: Nullable<String>,
     /// A list of websites associated with or belonging to this contact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub urls: Option<Vec<String>>,
@@ -201,15 +203,21 @@ mod tests {
     }
 
     #[test]
-    fn update_writes_only_what_is_set() {
+    fn update_sends_set_fields_and_nulls_and_leaves_out_the_rest() {
         let update = UpdateContactMessage {
-            first_name: Some("Ada".to_owned()),
+            first_name: Nullable::Value("Ada".to_owned()),
+            job_title: Nullable::Null,
             urls: Some(Vec::new()),
             ..UpdateContactMessage::default()
         };
         assert_eq!(
             serde_json::to_value(&update).unwrap(),
-            json!({"first_name": "Ada", "urls": []})
+            json!({"first_name": "Ada", "job_title": null, "urls": []})
         );
+        let read: UpdateContactMessage =
+            serde_json::from_value(json!({"company_name": null, "last_name": "L"})).unwrap();
+        assert!(read.company_name.is_null());
+        assert_eq!(read.last_name, Nullable::Value("L".to_owned()));
+        assert!(read.first_name.is_absent());
     }
 }

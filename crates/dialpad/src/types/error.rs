@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::wire::opt_i64_as_number;
+use super::wire::{null_as_empty, opt_i64_as_number};
 
 /// The whole error body. `error` is required, so a body that is not an error envelope fails
 /// to parse instead of yielding an empty error.
@@ -22,7 +22,7 @@ pub struct ErrorBody {
     #[serde(with = "opt_i64_as_number", skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// The individual errors; Dialpad sends one.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ErrorDetail>,
     /// A human-readable message (e.g. `bad_request`).
     #[serde(skip_serializing_if = "Option::is_none")]

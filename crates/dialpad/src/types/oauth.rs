@@ -1,17 +1,15 @@
 //! OAuth 2.0 token exchange (`POST /oauth2/token`): the authorization-code and refresh-token
-//! grant bodies, and the token response. Tokens and secrets never appear in `Debug` output.
-
-use std::fmt;
+//! grant bodies, and the token response. Tokens, codes and secrets are [`SecretString`]s, so
+//! they never appear in `Debug` output.
 
 use serde::{Deserialize, Serialize};
 
-use super::common::Redacted;
-use super::wire::opt_i64_as_number;
+use super::wire::{SecretString, opt_i64_as_number};
 
 /// A `POST /oauth2/token` body, told apart by `grant_type`. Real clients send it form-encoded,
 /// the spec says JSON; the type reads either through serde. An unsupported `grant_type` is an
 /// error, which is what a token endpoint must answer anyway.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "grant_type", rename_all = "snake_case")]
 pub enum TokenRequestBody {
     /// `grant_type=authorization_code`.
@@ -22,7 +20,7 @@ pub enum TokenRequestBody {
 
 /// `frontend.schemas.oauth.AuthorizationCodeGrantBodySchema` without `grant_type`, which is
 /// the tag of [`TokenRequestBody`]. Client credentials may come here or in HTTP Basic auth.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AuthorizationCodeGrantBody {
     /// The OAuth app's client id, unless sent with HTTP Basic auth.
@@ -30,18 +28,18 @@ pub struct AuthorizationCodeGrantBody {
     pub client_id: Option<String>,
     /// The OAuth app's client secret, unless sent with HTTP Basic auth.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<SecretString>,
     /// The code from the authorization redirect.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<SecretString>,
     /// The PKCE verifier for the initial `code_challenge`, if one was sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code_verifier: Option<String>,
+    pub code_verifier: Option<SecretString>,
 }
 
 /// `frontend.schemas.oauth.RefreshTokenGrantBodySchema` without `grant_type`, which is the tag
 /// of [`TokenRequestBody`].
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RefreshTokenGrantBody {
     /// The OAuth app's client id, unless sent with HTTP Basic auth.
@@ -49,20 +47,20 @@ pub struct RefreshTokenGrantBody {
     pub client_id: Option<String>,
     /// The OAuth app's client secret, unless sent with HTTP Basic auth.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<SecretString>,
     /// The current refresh token, traded in for a new pair (Dialpad rotates it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<SecretString>,
 }
 
 /// `frontend.schemas.oauth.AuthorizeTokenResponseBodySchema`: the token endpoint's answer.
 /// Not a proto, so `expires_in` is a plain JSON number (a string is accepted too).
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AuthorizeTokenResponseBodySchema {
     /// The access token.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_token: Option<String>,
+    pub access_token: Option<SecretString>,
     /// The token type (`bearer`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
@@ -71,43 +69,10 @@ pub struct AuthorizeTokenResponseBodySchema {
     pub expires_in: Option<i64>,
     /// The refresh token for the next exchange; replaces the previous one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<SecretString>,
     /// The OpenID Connect id token, if requested.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_token: Option<String>,
-}
-
-impl fmt::Debug for AuthorizationCodeGrantBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthorizationCodeGrantBody")
-            .field("client_id", &self.client_id)
-            .field("client_secret", &Redacted(&self.client_secret))
-            .field("code", &Redacted(&self.code))
-            .field("code_verifier", &Redacted(&self.code_verifier))
-            .finish()
-    }
-}
-
-impl fmt::Debug for RefreshTokenGrantBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RefreshTokenGrantBody")
-            .field("client_id", &self.client_id)
-            .field("client_secret", &Redacted(&self.client_secret))
-            .field("refresh_token", &Redacted(&self.refresh_token))
-            .finish()
-    }
-}
-
-impl fmt::Debug for AuthorizeTokenResponseBodySchema {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthorizeTokenResponseBodySchema")
-            .field("access_token", &Redacted(&self.access_token))
-            .field("token_type", &self.token_type)
-            .field("expires_in", &self.expires_in)
-            .field("refresh_token", &Redacted(&self.refresh_token))
-            .field("id_token", &Redacted(&self.id_token))
-            .finish()
-    }
+    pub id_token: Option<SecretString>,
 }
 
 #[cfg(test)]
@@ -127,7 +92,11 @@ mod tests {
         let TokenRequestBody::AuthorizationCode(body) = &code else {
             panic!("expected an authorization-code grant: {code:?}");
         };
-        assert_eq!(body.code.as_deref(), Some("abc"));
+        assert_eq!(body.code.as_ref().map(SecretString::expose), Some("abc"));
+        assert_eq!(
+            body.code_verifier.as_ref().map(SecretString::expose),
+            Some("v")
+        );
         assert_eq!(body.client_id.as_deref(), Some("app"));
 
         let refresh: TokenRequestBody = serde_json::from_value(json!({
@@ -138,6 +107,10 @@ mod tests {
             serde_json::to_value(&refresh).unwrap(),
             json!({"grant_type": "refresh_token", "refresh_token": "r1"})
         );
+        let printed = format!("{code:?} {refresh:?}");
+        for secret in ["abc", "\"v\"", "r1"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
         let unsupported = json!({"grant_type": "client_credentials"});
         assert!(serde_json::from_value::<TokenRequestBody>(unsupported).is_err());
     }
@@ -154,9 +127,14 @@ mod tests {
             serde_json::to_value(&token).unwrap()["expires_in"],
             json!(3600)
         );
+        assert_eq!(
+            token.refresh_token.as_ref().map(SecretString::expose),
+            Some("rt-secret")
+        );
         let printed = format!("{token:?}");
         for secret in ["at-secret", "rt-secret", "id-secret"] {
             assert!(!printed.contains(secret), "{printed}");
         }
+        assert!(printed.contains("bearer"), "{printed}");
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{Collection, EnablementState};
 use super::routing::{AvailabilityStatus, FirstAction, RoutingAction, RoutingOptions};
-use super::wire::Int64;
+use super::wire::{Int64, null_as_empty};
 
 /// `protos.office.OfficeCollection`: a page of offices.
 pub type OfficeCollection = Collection<OfficeProto>;
@@ -27,7 +27,7 @@ pub struct OfficeProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_action: Option<FirstAction>,
     /// The Friday hours of operation.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub friday_hours: Vec<String>,
     /// The office's id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,7 +36,7 @@ pub struct OfficeProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_primary_office: Option<bool>,
     /// The Monday hours of operation.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub monday_hours: Vec<String>,
     /// The name of the office.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -51,7 +51,7 @@ pub struct OfficeProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub office_settings: Option<OfficeSettings>,
     /// The phone number(s) assigned to this office.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub phone_numbers: Vec<String>,
     /// The number of seconds to ring the main line before going to voicemail.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,28 +60,28 @@ pub struct OfficeProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routing_options: Option<RoutingOptions>,
     /// The Saturday hours of operation.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub saturday_hours: Vec<String>,
     /// The enablement-state of the office.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<EnablementState>,
     /// The Sunday hours of operation.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub sunday_hours: Vec<String>,
     /// The Thursday hours of operation.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub thursday_hours: Vec<String>,
     /// Timezone of the office.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// The Tuesday hours of operation.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub tuesday_hours: Vec<String>,
     /// List of emails used to send voicemail notifications.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub voicemail_notification_emails: Vec<String>,
     /// The Wednesday hours of operation.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub wednesday_hours: Vec<String>,
 }
 

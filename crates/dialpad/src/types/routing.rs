@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::TargetType;
 use super::open_enum::open_enum;
-use super::wire::Int64;
+use super::wire::{Int64, null_as_empty};
 
 /// `protos.group.RoutingOptions`: how an office or group routes calls when open and closed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -33,7 +33,7 @@ pub struct RoutingOptionsInner {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action_target_type: Option<TargetType>,
     /// DTMF menu options.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub dtmf: Vec<DtmfMapping>,
     /// The routing strategy that should be used when dialing operators.
     #[serde(skip_serializing_if = "Option::is_none")]

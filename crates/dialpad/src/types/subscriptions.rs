@@ -8,7 +8,7 @@ use super::calls::CallState;
 use super::common::{Collection, ContactType, TargetType};
 use super::open_enum::open_enum;
 use super::webhooks::{WebhookProto, WebsocketProto};
-use super::wire::Int64;
+use super::wire::{Int64, Nullable, null_as_empty};
 
 /// `protos.call_event_subscription.CallEventSubscriptionCollection`.
 pub type CallEventSubscriptionCollection = Collection<CallEventSubscriptionProto>;
@@ -20,11 +20,11 @@ pub type ChangeLogEventSubscriptionCollection = Collection<ChangeLogEventSubscri
 pub type AgentStatusEventSubscriptionCollection = Collection<AgentStatusEventSubscriptionProto>;
 
 /// `protos.call_event_subscription.CallEventSubscriptionProto`: a call event subscription.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CallEventSubscriptionProto {
     /// The call event subscription's list of call states.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub call_states: Vec<CallState>,
     /// Whether or not the call event subscription is enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,7 +54,7 @@ pub struct CallEventSubscriptionProto {
 #[serde(default)]
 pub struct CreateCallEventSubscription {
     /// The call event subscription's list of call states.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub call_states: Vec<CallState>,
     /// Whether or not the call event subscription is enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,8 +73,8 @@ pub struct CreateCallEventSubscription {
     pub target_type: Option<TargetType>,
 }
 
-/// `protos.call_event_subscription.UpdateCallEventSubscription`: the update body; `None` leaves a
-/// field as it is.
+/// `protos.call_event_subscription.UpdateCallEventSubscription`: the update body. Absent fields
+/// are left as they are, `Null` ones cleared; `call_states: None` keeps the states.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UpdateCallEventSubscription {
@@ -82,24 +82,24 @@ pub struct UpdateCallEventSubscription {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_states: Option<Vec<CallState>>,
     /// Whether or not the call event subscription is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub enabled: Nullable<bool>,
     /// The webhook or websocket to deliver to. Read from `webhook_id` too (older clients).
-    #[serde(alias = "webhook_id", skip_serializing_if = "Option::is_none")]
-    pub endpoint_id: Option<Int64>,
+    #[serde(alias = "webhook_id", skip_serializing_if = "Nullable::is_absent")]
+    pub endpoint_id: Nullable<Int64>,
     /// Whether only calls to groups (offices, departments, call centers) are reported.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_calls_only: Option<bool>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub group_calls_only: Nullable<bool>,
     /// The ID of the specific target for which events should be sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_id: Option<Int64>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub target_id: Nullable<Int64>,
     /// The target type.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_type: Option<TargetType>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub target_type: Nullable<TargetType>,
 }
 
 /// `protos.contact_event_subscription.ContactEventSubscriptionProto`: a contact event subscription.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ContactEventSubscriptionProto {
     /// The contact type this event subscription subscribes to.
@@ -138,20 +138,20 @@ pub struct CreateContactEventSubscription {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UpdateContactEventSubscription {
-    /// The contact type this event subscription subscribes to.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact_type: Option<ContactType>,
+    /// The contact type this event subscription subscribes to; the spec requires it.
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub contact_type: Nullable<ContactType>,
     /// Whether or not the contact event subscription is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub enabled: Nullable<bool>,
     /// The webhook or websocket to deliver to. Read from `webhook_id` too (older clients).
-    #[serde(alias = "webhook_id", skip_serializing_if = "Option::is_none")]
-    pub endpoint_id: Option<Int64>,
+    #[serde(alias = "webhook_id", skip_serializing_if = "Nullable::is_absent")]
+    pub endpoint_id: Nullable<Int64>,
 }
 
 /// `protos.change_log_event_subscription.ChangeLogEventSubscriptionProto`: a change-log event
 /// subscription (all company change-log events).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ChangeLogEventSubscriptionProto {
     /// Whether or not the change log event subscription is enabled.
@@ -185,16 +185,16 @@ pub struct CreateChangeLogEventSubscription {
 #[serde(default)]
 pub struct UpdateChangeLogEventSubscription {
     /// Whether or not the change log event subscription is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub enabled: Nullable<bool>,
     /// The webhook or websocket to deliver to. Read from `webhook_id` too (older clients).
-    #[serde(alias = "webhook_id", skip_serializing_if = "Option::is_none")]
-    pub endpoint_id: Option<Int64>,
+    #[serde(alias = "webhook_id", skip_serializing_if = "Nullable::is_absent")]
+    pub endpoint_id: Nullable<Int64>,
 }
 
 /// `protos.agent_status_event_subscription.AgentStatusEventSubscriptionProto`: an agent (operator)
 /// status event subscription.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentStatusEventSubscriptionProto {
     /// The agent type this event subscription subscribes to.
@@ -234,14 +234,14 @@ pub struct CreateAgentStatusEventSubscription {
 #[serde(default)]
 pub struct UpdateAgentStatusEventSubscription {
     /// The agent type this event subscription subscribes to.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub agent_type: Option<AgentType>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub agent_type: Nullable<AgentType>,
     /// Whether or not this agent status event subscription is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub enabled: Nullable<bool>,
     /// The webhook or websocket to deliver to. Read from `webhook_id` too (older clients).
-    #[serde(alias = "webhook_id", skip_serializing_if = "Option::is_none")]
-    pub endpoint_id: Option<Int64>,
+    #[serde(alias = "webhook_id", skip_serializing_if = "Nullable::is_absent")]
+    pub endpoint_id: Nullable<Int64>,
 }
 
 open_enum! {
@@ -281,5 +281,26 @@ mod tests {
         let contact: CreateContactEventSubscription =
             serde_json::from_value(json!({"webhook_id": "7", "contact_type": "local"})).unwrap();
         assert_eq!(contact.endpoint_id, Some(Int64(7)));
+        let update: UpdateContactEventSubscription =
+            serde_json::from_value(json!({"webhook_id": "7", "contact_type": "shared"})).unwrap();
+        assert_eq!(update.endpoint_id, Nullable::Value(Int64(7)));
+    }
+
+    #[test]
+    fn update_can_widen_a_call_subscription_to_every_target() {
+        let update = UpdateCallEventSubscription {
+            target_id: Nullable::Null,
+            target_type: Nullable::Null,
+            enabled: Nullable::Value(true),
+            ..UpdateCallEventSubscription::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&update).unwrap(),
+            json!({"enabled": true, "target_id": null, "target_type": null})
+        );
+        assert_eq!(
+            serde_json::to_value(UpdateChangeLogEventSubscription::default()).unwrap(),
+            json!({})
+        );
     }
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::open_enum::open_enum;
-use super::wire::{Int64, NaiveUtcDateTime};
+use super::wire::{Int64, NaiveUtcDateTime, null_as_empty};
 
 /// `protos.transcript.TranscriptProto`: a call's transcript, line by line.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -14,7 +14,7 @@ pub struct TranscriptProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_id: Option<Int64>,
     /// An array of individual lines of the transcript.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<TranscriptLineProto>,
 }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{Collection, EnablementState, GroupRole, License, TargetType};
 use super::open_enum::open_enum;
-use super::wire::{Int64, NaiveUtcDateTime};
+use super::wire::{Int64, NaiveUtcDateTime, Nullable, null_as_empty};
 
 /// `protos.user.UserCollection`: a page of users.
 pub type UserCollection = Collection<UserProto>;
@@ -15,7 +15,7 @@ pub type UserCollection = Collection<UserProto>;
 #[serde(default)]
 pub struct UserProto {
     /// A list of office IDs for which this user has admin privileges.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub admin_office_ids: Vec<Int64>,
     /// The id of the user's company.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -45,7 +45,7 @@ pub struct UserProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duty_status_started: Option<NaiveUtcDateTime>,
     /// A list of email addresses belonging to this user.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub emails: Vec<String>,
     /// The extension that should be associated with this user in the company or office IVR
     /// directory.
@@ -56,10 +56,10 @@ pub struct UserProto {
     pub first_name: Option<String>,
     /// A list of phone numbers that should be dialed in addition to the user's Dialpad number(s)
     /// upon receiving a call.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub forwarding_numbers: Vec<String>,
     /// Details regarding the groups that this user is a member of.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub group_details: Vec<GroupDetailsProto>,
     /// The user's id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,7 +116,7 @@ pub struct UserProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub onboarding_completed: Option<bool>,
     /// A list of phone numbers belonging to this user.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub phone_numbers: Vec<String>,
     /// The session type of operator's current occupied call or digital.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -159,8 +159,9 @@ pub struct CreateUserMessage {
     pub office_id: Option<Int64>,
 }
 
-/// `protos.user.UpdateUserMessage`: the PATCH body. Lists are `Option` so that "leave as is"
-/// (`None`) and "clear" (`Some(vec![])`) stay distinct.
+/// `protos.user.UpdateUserMessage`: the PATCH body. Scalars are [`Nullable`] (absent leaves a
+/// field, `Null` clears it); lists are `Option`, so "leave as is" (`None`) and "empty it"
+/// (`Some(vec![])`) stay distinct.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UpdateUserMessage {
@@ -171,45 +172,45 @@ pub struct UpdateUserMessage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<String>>,
     /// The user's new extension number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extension: Option<String>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub extension: Nullable<String>,
     /// The user's first name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub first_name: Nullable<String>,
     /// A list of phone numbers that should be dialed in addition to the user's Dialpad number(s)
     /// upon receiving a call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forwarding_numbers: Option<Vec<String>>,
     /// Whether or not the user is enabled to dial internationally.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub international_dialing_enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub international_dialing_enabled: Nullable<bool>,
     /// Whether or not the user is a super admin.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_super_admin: Option<bool>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub is_super_admin: Nullable<bool>,
     /// The user's job title.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub job_title: Option<String>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub job_title: Nullable<String>,
     /// Whether or not to keep phone numbers when switching to a support license.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub keep_paid_numbers: Option<bool>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub keep_paid_numbers: Nullable<bool>,
     /// The user's last name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub last_name: Nullable<String>,
     /// The user's license type.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub license: Option<License>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub license: Nullable<License>,
     /// The user's office id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub office_id: Option<Int64>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub office_id: Nullable<Int64>,
     /// A list of the phone number(s) assigned to this user.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
-    /// The presence status can be seen when you hover your mouse over the presence state indicator.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub presence_status: Option<PresenceStatus>,
+    /// The presence status shown on hover; `Null` (or an empty status) clears it.
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub presence_status: Nullable<PresenceStatus>,
     /// The user's state.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<EnablementState>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub state: Nullable<EnablementState>,
 }
 
 /// `protos.user.VoicemailSettings`.
@@ -245,16 +246,16 @@ pub struct GroupDetailsProto {
     pub role: Option<GroupRole>,
 }
 
-/// `protos.user.PresenceStatus`.
+/// `protos.user.PresenceStatus`: part of the user update body, hence [`Nullable`] fields.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PresenceStatus {
     /// The presence status message to be updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub message: Nullable<String>,
     /// The provider requesting the presence status update.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub provider: Nullable<String>,
     /// Predefined templates will be only used for the supported types.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<PresenceStatusType>,
@@ -301,14 +302,35 @@ mod tests {
     fn update_tells_clearing_a_list_from_leaving_it() {
         let update = UpdateUserMessage {
             forwarding_numbers: Some(Vec::new()),
-            office_id: Some(Int64(6422934115149452)),
-            state: Some(EnablementState::Suspended),
+            office_id: Nullable::Value(Int64(6422934115149452)),
+            state: Nullable::Value(EnablementState::Suspended),
             ..UpdateUserMessage::default()
         };
         assert_eq!(
             serde_json::to_value(&update).unwrap(),
             json!({"forwarding_numbers": [], "office_id": "6422934115149452", "state": "suspended"})
         );
+    }
+
+    #[test]
+    fn update_can_clear_scalars_and_the_presence_status() {
+        let update = UpdateUserMessage {
+            extension: Nullable::Null,
+            job_title: Nullable::Null,
+            presence_status: Nullable::Null,
+            first_name: Nullable::Value("Ada".to_owned()),
+            ..UpdateUserMessage::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&update).unwrap(),
+            json!({"extension": null, "first_name": "Ada", "job_title": null, "presence_status": null})
+        );
+        let read: UpdateUserMessage =
+            serde_json::from_value(json!({"job_title": null, "license": "agents"})).unwrap();
+        assert!(read.job_title.is_null());
+        assert_eq!(read.license.value(), Some(&License::Agents));
+        assert!(read.extension.is_absent());
+        assert_eq!(read.forwarding_numbers, None);
     }
 
     #[test]
