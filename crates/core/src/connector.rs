@@ -1,6 +1,7 @@
 //! The provider boundary: the async `Connector` trait a provider crate implements (list,
 //! retrieve, create, update, delete of unified models), its static descriptor (operations,
-//! OAuth scopes, settings), and the `ConnectorError` the gateway maps onto the error codes.
+//! OAuth scopes, settings, field support per model), and the `ConnectorError` the gateway
+//! maps onto the error codes.
 
 use std::fmt;
 use std::time::Duration;
@@ -10,11 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::context::ConnectionContext;
+use crate::cursor::{Cursor, CursorError};
 use crate::error_code::{ErrorBody, ErrorCode};
 use crate::model_id::ModelId;
 use crate::operation::{Operation, OperationKind};
 use crate::query::{ListOptions, RetrieveOptions};
 use crate::resource::Resource;
+use crate::support::ModelSupport;
 use crate::validate::{CreateInput, UpdateInput, ValidationErrors};
 
 /// One configuration value a connector needs (an OAuth client id, a base URL...).
@@ -42,7 +45,9 @@ pub struct OperationScopes {
     pub scopes: &'static [&'static str],
 }
 
-/// What a connector is and can do; static data a provider crate declares once.
+/// What a connector is and can do; static data a provider crate declares once, and the one
+/// source the gateway reads capabilities, scopes and field support from. Check it with
+/// [`ConnectorDescriptor::problems`] in the connector's tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectorDescriptor {
     /// Stable id used in routes and headers (`dialpad`).
@@ -57,6 +62,10 @@ pub struct ConnectorDescriptor {
     pub default_scopes: &'static [&'static str],
     /// Extra scopes per operation (operations absent here need only the defaults).
     pub operation_scopes: &'static [OperationScopes],
+    /// Per model, which fields it can write, which it requires, and which filters, sort
+    /// keys and search it applies (see [`ConnectorDescriptor::fields`]). A model absent here
+    /// is read-only and unfiltered through this connector.
+    pub models: &'static [ModelSupport],
 }
 
 impl ConnectorDescriptor {
@@ -95,6 +104,16 @@ pub struct Page {
     /// The cursor of the next page; `null` on the last page.
     #[schema(required = true)]
     pub next: Option<String>,
+}
+
+impl Page {
+    /// A page whose `next` is `next` encoded (see the paging contract on [`ListOptions`]).
+    pub fn new(data: Vec<Resource>, next: Option<&Cursor>) -> Self {
+        Self {
+            data,
+            next: next.map(Cursor::encode),
+        }
+    }
 }
 
 /// A boxed error from below the connector (HTTP client, JSON decoder), kept as a source.
@@ -223,14 +242,27 @@ impl ConnectorError {
         }
     }
 
-    /// The wire error body: the code, this error's message (sources are not included), and
-    /// the field errors of a validation failure.
+    /// The wire error body: the code, a message, and the field errors of a validation
+    /// failure. Upstream failures (502-504) answer the code's default message only: their
+    /// text comes from the provider or a decoder and may hold payload fragments. That text
+    /// stays on `Display` and `source()` for the gateway's logs. `OPERATION_NOT_SUPPORTED`
+    /// (501) keeps its message, which is built from the typed operation alone.
     pub fn to_error_body(&self) -> ErrorBody {
-        let body = ErrorBody::new(self.code(), self.to_string());
+        let code = self.code();
         match self {
-            ConnectorError::Validation(errors) => body.with_details(errors.as_slice().to_vec()),
-            _ => body,
+            ConnectorError::Validation(errors) => {
+                ErrorBody::new(code, self.to_string()).with_details(errors.as_slice().to_vec())
+            }
+            ConnectorError::Unsupported { .. } => ErrorBody::new(code, self.to_string()),
+            _ if code.http_status() >= 500 => ErrorBody::from_code(code),
+            _ => ErrorBody::new(code, self.to_string()),
         }
+    }
+}
+
+impl From<CursorError> for ConnectorError {
+    fn from(_: CursorError) -> Self {
+        ConnectorError::InvalidCursor
     }
 }
 
@@ -239,19 +271,19 @@ impl ConnectorError {
 ///
 /// Before calling, the gateway has already: checked the operation is in
 /// [`ConnectorDescriptor::operations`] and granted to the connection, parsed the body into a
-/// [`CreateInput`]/[`UpdateInput`], and parsed list options against the field table.
-/// After a list or retrieve, it projects `fields` and expands what is still a reference.
+/// [`CreateInput`]/[`UpdateInput`] against `descriptor().fields(model)` (so every field set
+/// is one the connector declared it can write), and parsed list options against the same
+/// view (filters, `sort` and `q` it cannot apply were refused; the cursor was decoded and
+/// matched to the options). After a list or retrieve, it projects `fields` and expands
+/// what is still a reference.
 #[async_trait]
 pub trait Connector: Send + Sync + fmt::Debug {
-    /// The static description: id, name, operations, scopes, settings.
+    /// The static description: id, name, operations, scopes, settings, field support. The
+    /// one source of capabilities and scopes ([`ConnectorDescriptor::scopes`]).
     fn descriptor(&self) -> &ConnectorDescriptor;
 
-    /// The extra OAuth scopes `operation` needs (beyond the default scopes).
-    fn scopes(&self, operation: Operation) -> &[&'static str] {
-        self.descriptor().scopes(operation)
-    }
-
-    /// One page of `model` resources.
+    /// One page of `model` resources: at most `options.limit` of them, and a `next` made
+    /// with [`Cursor`] (see the paging contract on [`ListOptions`]).
     async fn list(
         &self,
         ctx: &ConnectionContext,

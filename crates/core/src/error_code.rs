@@ -131,6 +131,7 @@ pub struct ErrorBody {
     pub message: String,
     /// Field-level problems, present only for validation failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub details: Option<Vec<FieldError>>,
 }
 
@@ -200,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn table_pins_the_published_statuses() {
+    fn table_pins_every_published_status() {
         let expected = [
             ("BAD_REQUEST", 400),
             ("VALIDATION_FAILED", 422),
@@ -217,8 +218,10 @@ mod tests {
             ("RESOURCE_NOT_FOUND", 404),
             ("CONNECTION_NOT_FOUND", 404),
             ("CONNECTOR_NOT_FOUND", 404),
+            ("METHOD_NOT_ALLOWED", 405),
             ("CONFLICT", 409),
             ("PAYLOAD_TOO_LARGE", 413),
+            ("UNSUPPORTED_MEDIA_TYPE", 415),
             ("RATE_LIMITED", 429),
             ("UPSTREAM_RATE_LIMITED", 429),
             ("INTERNAL_ERROR", 500),
@@ -227,6 +230,10 @@ mod tests {
             ("UPSTREAM_UNAVAILABLE", 503),
             ("UPSTREAM_TIMEOUT", 504),
         ];
+        // A code added to the table without a pinned status fails here.
+        assert_eq!(expected.len(), ErrorCode::ALL.len());
+        let pinned: BTreeSet<&str> = expected.iter().map(|(code, _)| *code).collect();
+        assert_eq!(pinned.len(), expected.len(), "a code is pinned twice");
         for (code, status) in expected {
             assert_eq!(
                 code.parse::<ErrorCode>().unwrap().http_status(),

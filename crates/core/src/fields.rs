@@ -1,7 +1,7 @@
-//! Field descriptors: one table per model (kept next to each model's type) saying which
-//! fields exist, their type, whether they can be written on create or update, which are
-//! required on create, and which filters they answer to. Validation, filter and `fields=`
-//! parsing read these tables, and `GET /v1/models/{model}/fields` serves them as `UnifiedField`s.
+//! Field descriptors: one table per model (kept next to each model's type) defining the
+//! model: which fields exist, their type, whether the model lets a create or update write
+//! them, which it requires, which filters and sorts they answer to. A connector narrows that
+//! (see `support`); `GET /v1/models/{model}/fields` serves the result as `UnifiedField`s.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::macros::{impl_parse_enum, string_enum};
 use crate::model_id::ModelId;
 use crate::models;
+use crate::operation::OperationKind;
 use crate::validate::WriteMode;
 
 string_enum! {
@@ -110,6 +111,11 @@ pub struct FieldSpec {
     pub reference: Option<ModelId>,
     /// Keys of the `filters` list option that this field answers to.
     pub filter_keys: &'static [&'static str],
+    /// Whether the `sort` list option may name it.
+    pub sortable: bool,
+    /// Whether every serialised resource carries it (a required key of the fields object),
+    /// so a `fields=` projection must keep it.
+    pub always_present: bool,
 }
 
 impl FieldSpec {
@@ -131,6 +137,8 @@ impl FieldSpec {
             options: &[],
             reference: None,
             filter_keys: &[],
+            sortable: false,
+            always_present: false,
         }
     }
 
@@ -186,37 +194,37 @@ impl FieldSpec {
         }
     }
 
+    pub(crate) const fn sortable(self) -> Self {
+        Self {
+            sortable: true,
+            ..self
+        }
+    }
+
+    pub(crate) const fn always_present(self) -> Self {
+        Self {
+            always_present: true,
+            ..self
+        }
+    }
+
     /// Whether `expand` may name this field.
     pub const fn is_expandable(&self) -> bool {
         self.reference.is_some()
     }
+}
 
-    /// The wire descriptor served by `GET /v1/models/{model}/fields`.
-    pub fn to_unified(&self) -> UnifiedField {
-        let options =
-            matches!(self.field_type, FieldType::Select | FieldType::ListSelect).then(|| {
-                self.options
-                    .iter()
-                    .map(|value| FieldOption {
-                        value: (*value).to_owned(),
-                        label: humanize(value),
-                    })
-                    .collect()
-            });
-        UnifiedField {
-            key: self.key.to_owned(),
-            name: self.name.to_owned(),
-            description: self.description.to_owned(),
-            field_type: self.field_type,
-            format: self.format,
-            is_custom: false,
-            is_required: self.required_on_create,
-            is_value_read_only: self.access == Access::ReadOnly,
-            options,
-            reference_model: self.reference,
-            filter_keys: self.filter_keys.iter().map(|k| (*k).to_owned()).collect(),
-        }
-    }
+/// The options of a select field, with labels; `None` for other types.
+pub(crate) fn field_options(spec: &FieldSpec) -> Option<Vec<FieldOption>> {
+    matches!(spec.field_type, FieldType::Select | FieldType::ListSelect).then(|| {
+        spec.options
+            .iter()
+            .map(|value| FieldOption {
+                value: (*value).to_owned(),
+                label: humanize(value),
+            })
+            .collect()
+    })
 }
 
 /// `inProgress` -> `In progress`: option labels derived from wire values.
@@ -235,7 +243,8 @@ fn humanize(value: &str) -> String {
     out
 }
 
-/// The field table of a model: the single source of truth for what exists and is writable.
+/// The field table of a model: the definition of what exists and what the model allows
+/// (a connector may allow less; see `SupportedFields`).
 pub fn field_specs(model: ModelId) -> &'static [FieldSpec] {
     match model {
         ModelId::GenericContact => models::contact::FIELDS,
@@ -249,14 +258,6 @@ pub fn field_specs(model: ModelId) -> &'static [FieldSpec] {
 /// The descriptor of one field of a model, if the key exists.
 pub fn field_spec(model: ModelId, key: &str) -> Option<&'static FieldSpec> {
     field_specs(model).iter().find(|f| f.key == key)
-}
-
-/// The wire descriptors of every field of a model, in table order.
-pub fn unified_fields(model: ModelId) -> Vec<UnifiedField> {
-    field_specs(model)
-        .iter()
-        .map(FieldSpec::to_unified)
-        .collect()
 }
 
 /// One field as `GET /v1/models/{model}/fields` lists it (Morph's `UnifiedField`).
@@ -274,22 +275,39 @@ pub struct UnifiedField {
     pub field_type: FieldType,
     /// A refinement of the type, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub format: Option<FieldFormat>,
     /// Always `false`: custom provider fields are not exposed yet.
     pub is_custom: bool,
-    /// Whether a create must set it.
+    /// Whether a create through this connector must set it.
     pub is_required: bool,
-    /// Whether no write may set it.
+    /// Whether no write through this connector may set it.
     pub is_value_read_only: bool,
+    /// The writes that may set it through this connector (`create`, `update`); empty when
+    /// read-only. A Patchbay addition: `isValueReadOnly` cannot tell create-only fields apart.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub writable_on: Vec<OperationKind>,
     /// Allowed values, present on `select` and `list.select` fields only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub options: Option<Vec<FieldOption>>,
     /// The model referenced, present on `reference` and `list.reference` fields only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub reference_model: Option<ModelId>,
-    /// The `filters` keys answered by this field (empty when not filterable).
+    /// The `filters` keys answered by this field through this connector (empty when none).
     #[serde(default)]
+    #[schema(required = true)]
     pub filter_keys: Vec<String>,
+    /// Whether `sort` may name it through this connector.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub is_sortable: bool,
+    /// For list fields: the most items a write may hold through this connector, when capped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub max_items: Option<u32>,
 }
 
 /// One allowed value of a select field.
@@ -353,6 +371,9 @@ mod tests {
                         filter_keys.insert(*key),
                         "{model} filter {key} listed twice"
                     );
+                }
+                if spec.always_present {
+                    assert!(spec.required_on_create, "{model}.{}", spec.key);
                 }
             }
         }

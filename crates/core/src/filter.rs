@@ -1,18 +1,20 @@
 //! Typed list filters. The `filters` list option arrives as string pairs (`email=...`,
-//! `startedAfter=...`); each key must be one the model's field table declares filterable,
-//! and each value is parsed into its type here, so connectors read typed values only.
+//! `startedAfter=...`); each key must be one the model's field table declares filterable
+//! and the connector applies, and each value is parsed into its type here, so connectors
+//! read typed values only and never meet a filter they cannot apply.
 
 use chrono::{DateTime, Utc};
 
 use crate::fields::field_specs;
+use crate::formats::resource_id;
 use crate::model_id::ModelId;
 use crate::models::UserStatus;
-use crate::reader::resource_id;
+use crate::support::SupportedFields;
 use crate::validate::{FieldError, ValidationCode, ValidationErrors};
 use crate::values::{Email, PhoneNumber};
 
-/// The parsed `filters` of a list call. Only the fields filterable on the listed model can
-/// be set; see [`filter_keys`] and each model's field table.
+/// The parsed `filters` of a list call. Only the filters of the listed model that the
+/// connector applies can be set; see [`SupportedFields::filter_keys`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Filters {
     /// `email` (contacts, users): resources having this address.
@@ -31,7 +33,7 @@ pub struct Filters {
     pub call: Option<String>,
 }
 
-/// The filter keys accepted for a model, from its field table.
+/// The filter keys a model declares, from its field table (a connector may apply fewer).
 pub fn filter_keys(model: ModelId) -> impl Iterator<Item = &'static str> {
     field_specs(model)
         .iter()
@@ -39,10 +41,11 @@ pub fn filter_keys(model: ModelId) -> impl Iterator<Item = &'static str> {
 }
 
 impl Filters {
-    /// Parses `(key, value)` pairs against `model`'s filterable fields. Every problem is
-    /// reported, each on the field `filters.<key>`.
+    /// Parses `(key, value)` pairs against the filters of `fields`. Every problem is
+    /// reported, each on the field `filters.<key>`: `unknown_field` for a key the model does
+    /// not declare, `not_supported` for one the connector cannot apply.
     pub fn parse<'a>(
-        model: ModelId,
+        fields: SupportedFields<'_>,
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, ValidationErrors> {
         let mut filters = Filters::default();
@@ -59,7 +62,7 @@ impl Filters {
                 continue;
             }
             seen.push(key);
-            if let Err((code, message)) = filters.set(model, key, value.trim()) {
+            if let Err((code, message)) = filters.set(fields, key, value.trim()) {
                 errors.push(FieldError::new(field, code, message));
             }
         }
@@ -77,24 +80,37 @@ impl Filters {
 
     fn set(
         &mut self,
-        model: ModelId,
+        fields: SupportedFields<'_>,
         key: &str,
         value: &str,
     ) -> Result<(), (ValidationCode, String)> {
-        let unknown = || {
-            let keys: Vec<&str> = filter_keys(model).collect();
-            let known = if keys.is_empty() {
+        let model = fields.model();
+        let usable = || {
+            let keys = fields.filter_keys();
+            if keys.is_empty() {
                 "none".to_owned()
             } else {
                 keys.join(", ")
-            };
+            }
+        };
+        let unknown = || {
             (
                 ValidationCode::UnknownField,
-                format!("`{key}` is not a filter of {model}; filters: {known}"),
+                format!("`{key}` is not a filter of {model}; filters: {}", usable()),
             )
         };
         if !filter_keys(model).any(|k| k == key) {
             return Err(unknown());
+        }
+        if !fields.supports_filter(key) {
+            return Err((
+                ValidationCode::NotSupported,
+                format!(
+                    "`{key}` is a filter of {model} that {} cannot apply; filters: {}",
+                    fields.refuser(),
+                    usable()
+                ),
+            ));
         }
         let id = |what: &str| {
             resource_id(value).ok_or((
@@ -145,7 +161,7 @@ impl Filters {
         *self == Filters::default()
     }
 
-    /// The keys of the filters that are set, so a connector can refuse ones it cannot apply.
+    /// The keys of the filters that are set.
     pub fn keys(&self) -> Vec<&'static str> {
         let set = [
             ("email", self.email.is_some()),
@@ -159,6 +175,27 @@ impl Filters {
         set.into_iter()
             .filter_map(|(k, on)| on.then_some(k))
             .collect()
+    }
+}
+
+impl Filters {
+    /// `(key, value)` of each filter set, values in their wire form; what a cursor's
+    /// fingerprint digests.
+    pub(crate) fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let mut push = |key, value: Option<String>| {
+            if let Some(value) = value {
+                out.push((key, value));
+            }
+        };
+        push("email", self.email.as_ref().map(ToString::to_string));
+        push("phone", self.phone.as_ref().map(ToString::to_string));
+        push("status", self.status.map(|s| s.as_str().to_owned()));
+        push("startedAfter", self.started_after.map(|d| d.to_rfc3339()));
+        push("startedBefore", self.started_before.map(|d| d.to_rfc3339()));
+        push("users", self.users.clone());
+        push("call", self.call.clone());
+        out
     }
 }
 

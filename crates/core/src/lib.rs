@@ -1,23 +1,29 @@
-//! Patchbay core: the unified models, the resource envelope, field tables and write
-//! validation, typed list options, operations, events, the shared error-code table and the
-//! connector trait. It knows no HTTP and no database; `patchbay-dialpad` implements
-//! [`Connector`] and `patchbay-gateway` serves it.
+//! Patchbay core: the unified models, the resource envelope, field tables, connector field
+//! support and write validation, typed list options and cursors, operations, events, the
+//! shared error-code table and the connector trait. It knows no HTTP and no database;
+//! `patchbay-dialpad` implements [`Connector`] and `patchbay-gateway` serves it.
 
 mod macros;
 
 pub mod connector;
 pub mod context;
+pub mod cursor;
 pub mod error_code;
 pub mod event;
 pub mod fields;
 pub mod filter;
+mod formats;
 pub mod link;
 pub mod model_id;
 pub mod models;
 pub mod operation;
+mod patch;
 pub mod query;
 mod reader;
 pub mod resource;
+mod schema;
+pub mod sort;
+pub mod support;
 pub mod validate;
 pub mod values;
 
@@ -26,14 +32,14 @@ pub use connector::{
     Page,
 };
 pub use context::{ConnectionContext, Credential, CredentialKind, Secret};
+pub use cursor::{Cursor, CursorError, Fingerprint};
 pub use error_code::{ErrorBody, ErrorCode};
 pub use event::{
-    ConnectionAction, ConnectionEventData, Event, EventData, EventFilter, EventSource, EventType,
-    ParseEventError, ResourceAction,
+    ConnectionAction, ConnectionEventData, Event, EventData, EventFilter, EventMismatch,
+    EventSource, EventType, ParseEventError, ResourceAction,
 };
 pub use fields::{
     Access, FieldFormat, FieldOption, FieldSpec, FieldType, UnifiedField, field_spec, field_specs,
-    unified_fields,
 };
 pub use filter::{Filters, filter_keys};
 pub use link::{Link, ResourceRef};
@@ -43,8 +49,10 @@ pub use models::*;
 pub use operation::{Operation, OperationKind, ParseOperationError};
 pub use query::{Expand, FieldSelection, Limit, ListOptions, RetrieveOptions, split_csv};
 pub use resource::{Resource, ResourceFields, ResourceWarning, WarningCode};
+pub use sort::{OptionError, SearchQuery, Sort, SortDirection};
+pub use support::{FieldSupport, ModelSupport, SupportedFields, unified_fields};
 pub use validate::{
-    CreateInput, FieldError, Patch, UpdateInput, ValidationCode, ValidationErrors, WriteMode,
-    parse_create, parse_update,
+    AddressPatch, CreateInput, FieldError, Patch, UpdateInput, ValidationCode, ValidationErrors,
+    WriteError, WriteMode, parse_create, parse_update,
 };
 pub use values::{Email, EmailError, Name, NameError, PhoneNumber, PhoneNumberError};

@@ -1,11 +1,14 @@
-//! Typed list and retrieve options: page size, cursor, filters, field selection and
-//! expansion, each parsed against the model's field table before any connector sees it.
+//! Typed list and retrieve options: page size, cursor, filters, sort, search, field
+//! selection and expansion, each parsed against the model's field table (and the connector's
+//! support, for what selects or orders items) before any connector sees it.
 
 use serde_json::{Map, Value};
 
+use crate::cursor::{Cursor, Fingerprint};
 use crate::fields::{field_spec, field_specs};
 use crate::filter::Filters;
 use crate::model_id::ModelId;
+use crate::sort::{SearchQuery, Sort};
 use crate::validate::{FieldError, ValidationCode, ValidationErrors};
 
 /// A page size: 1 to [`Limit::MAX`].
@@ -63,6 +66,7 @@ pub fn split_csv(s: &str) -> impl Iterator<Item = &str> {
 /// The `fields` option: which fields of the model to return. Keys come from the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldSelection {
+    model: ModelId,
     keys: Vec<&'static str>,
 }
 
@@ -81,7 +85,13 @@ impl FieldSelection {
                 None => errors.push(unknown("fields", model, key)),
             }
         }
-        ValidationErrors::from_vec(errors).map_or(Ok(Self { keys: selected }), Err)
+        ValidationErrors::from_vec(errors).map_or(
+            Ok(Self {
+                model,
+                keys: selected,
+            }),
+            Err,
+        )
     }
 
     /// The selected keys, in request order.
@@ -95,8 +105,16 @@ impl FieldSelection {
     }
 
     /// Removes unselected keys from a serialised fields object (what the gateway answers).
+    /// Keys every resource of the model carries (a workspace's `name`) are kept even when
+    /// not selected, so a projected resource still reads back as one.
     pub fn project(&self, fields: &mut Map<String, Value>) {
-        fields.retain(|k, _| self.contains(k));
+        let specs = field_specs(self.model);
+        fields.retain(|k, _| {
+            self.contains(k)
+                || specs
+                    .iter()
+                    .any(|s| s.always_present && s.key == k.as_str())
+        });
     }
 }
 
@@ -167,14 +185,27 @@ fn unknown(option: &str, model: ModelId, key: &str) -> FieldError {
 }
 
 /// Options of a list call.
+///
+/// Paging contract: a connector answers at most `limit` items and a `next` cursor made with
+/// [`Cursor`] ([`Cursor::encode`]), `None` only on the last page; a page may hold fewer than
+/// `limit` items without being the last. The gateway decodes a caller's cursor with
+/// [`Cursor::decode`] and this list's [`ListOptions::fingerprint`], so a cursor replayed with
+/// another model, other filters, `sort` or `q` is refused with `INVALID_CURSOR` before any
+/// connector runs; `limit`, `fields` and `expand` may change between pages. A connector
+/// starts at [`ListOptions::position`], fetches the provider page at
+/// [`Cursor::provider_cursor`], and cuts it with [`Cursor::cut`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ListOptions {
     /// Page size; the connector uses [`Limit::DEFAULT`] when `None`.
     pub limit: Option<Limit>,
-    /// The `next` of the previous page, as the connector issued it.
-    pub cursor: Option<String>,
-    /// Typed filters.
+    /// Where to resume: the decoded `next` of the previous page.
+    pub cursor: Option<Cursor>,
+    /// Typed filters, each one the connector applies.
     pub filters: Filters,
+    /// The order asked for, on a key the connector sorts by; the provider's order when `None`.
+    pub sort: Option<Sort>,
+    /// Free-text search, only when the connector supports it.
+    pub q: Option<SearchQuery>,
     /// Fields to return; all when `None`. Connectors may use it to skip costly lookups;
     /// the gateway projects the answer either way.
     pub fields: Option<FieldSelection>,
@@ -183,6 +214,25 @@ pub struct ListOptions {
     pub expand: Expand,
     /// Whether to attach the provider's payload as `rawResource`.
     pub include_raw: bool,
+}
+
+impl ListOptions {
+    /// The page size to answer with.
+    pub fn limit_or_default(&self) -> Limit {
+        self.limit.unwrap_or_default()
+    }
+
+    /// What a cursor of this list must have been issued for.
+    pub fn fingerprint(&self, model: ModelId) -> Fingerprint {
+        Fingerprint::of(model, self)
+    }
+
+    /// Where this page starts: the caller's cursor, or the start of the list.
+    pub fn position(&self, model: ModelId) -> Cursor {
+        self.cursor
+            .clone()
+            .unwrap_or_else(|| Cursor::start(self.fingerprint(model)))
+    }
 }
 
 /// Options of a retrieve call (same meaning as in [`ListOptions`]).

@@ -1,44 +1,23 @@
 //! The machinery behind write validation: a `Reader` walks a JSON body against a model's
-//! field table (unknown, read-only, required and cleared fields are reported up front), then
-//! hands each writable value to a small typed parser. Errors accumulate instead of stopping
-//! at the first, so a caller sees every bad field at once.
+//! fields as a connector supports them (unknown, read-only, unsupported, required, cleared
+//! and over-long fields are reported up front), then hands each writable value to a small
+//! typed parser. Errors accumulate instead of stopping at the first, so a caller sees every
+//! bad field at once.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::fields::{FieldSpec, field_specs};
+use crate::fields::FieldSpec;
+use crate::formats::ParseFn;
 use crate::model_id::ModelId;
+use crate::support::SupportedFields;
 use crate::validate::{FieldError, Patch, ValidationCode, ValidationErrors, WriteMode};
-use crate::values::{Email, Name, NameError, PhoneNumber};
-
-/// A problem with one value, before it is attached to a field name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Problem {
-    pub(crate) code: ValidationCode,
-    pub(crate) message: String,
-}
-
-impl Problem {
-    pub(crate) fn new(code: ValidationCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-
-    fn at(self, field: &str) -> FieldError {
-        FieldError::new(field, self.code, format!("`{field}`: {}", self.message))
-    }
-}
-
-/// Parses one JSON value into a typed value.
-pub(crate) type ParseFn<T> = fn(&Value) -> Result<T, Problem>;
 
 /// Walks one write body for one model.
 #[derive(Debug)]
 pub(crate) struct Reader<'a> {
-    model: ModelId,
+    fields: SupportedFields<'a>,
     mode: WriteMode,
     /// Known, writable keys not yet taken by the model's parser.
     pending: BTreeMap<&'a str, &'a Value>,
@@ -46,10 +25,10 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    /// Checks the body's keys against the field table. Fails at once only when the body is
-    /// not a JSON object; every other problem is collected and reported by `finish`.
+    /// Checks the body's keys against `fields`. Fails at once only when the body is not a
+    /// JSON object; every other problem is collected and reported by `finish`.
     pub(crate) fn new(
-        model: ModelId,
+        fields: SupportedFields<'a>,
         mode: WriteMode,
         body: &'a Value,
     ) -> Result<Self, ValidationErrors> {
@@ -57,11 +36,14 @@ impl<'a> Reader<'a> {
             return Err(ValidationErrors::single(FieldError::new(
                 "body",
                 ValidationCode::InvalidType,
-                format!("the body must be a JSON object of {model} fields"),
+                format!(
+                    "the body must be a JSON object of {} fields",
+                    fields.model()
+                ),
             )));
         };
         let mut reader = Self {
-            model,
+            fields,
             mode,
             pending: BTreeMap::new(),
             errors: Vec::new(),
@@ -71,43 +53,51 @@ impl<'a> Reader<'a> {
     }
 
     fn check_keys(&mut self, object: &'a Map<String, Value>) {
-        let specs = field_specs(self.model);
+        let fields = self.fields;
         for (key, value) in object {
-            let Some(spec) = specs.iter().find(|s| s.key == key.as_str()) else {
-                let known: Vec<&str> = specs.iter().map(|s| s.key).collect();
+            let Some(spec) = fields.spec(key) else {
+                let known: Vec<&str> = fields.specs().iter().map(|s| s.key).collect();
                 self.errors.push(FieldError::new(
                     key.as_str(),
                     ValidationCode::UnknownField,
                     format!(
                         "`{key}` is not a field of {}; fields: {}",
-                        self.model,
+                        fields.model(),
                         known.join(", ")
                     ),
                 ));
                 continue;
             };
-            if !spec.access.writable(self.mode) {
-                let why = match self.mode {
-                    WriteMode::Update if spec.access.writable(WriteMode::Create) => {
-                        "can only be set when creating"
-                    }
-                    _ => "is read-only",
-                };
-                self.errors.push(FieldError::new(
-                    key.as_str(),
-                    ValidationCode::ReadOnly,
-                    format!("`{key}` {why}"),
-                ));
+            if let Some(refusal) = fields.refusal(spec, self.mode) {
+                self.errors.push(refusal);
                 continue;
             }
-            if spec.required_on_create && is_empty(value) {
+            let required_here = match self.mode {
+                WriteMode::Create => fields.is_required(spec),
+                WriteMode::Update => fields.must_hold(spec),
+            };
+            if required_here && is_empty(value) {
                 self.errors.push(required(spec, self.mode));
+                continue;
+            }
+            if let (Some(max), Value::Array(items)) = (fields.max_items(spec), value)
+                && items.len() > max as usize
+            {
+                let by = fields.connector_id().unwrap_or("this");
+                self.errors.push(FieldError::new(
+                    key.as_str(),
+                    ValidationCode::TooLong,
+                    format!(
+                        "`{key}` takes at most {max} item{} with the {by} connector",
+                        if max == 1 { "" } else { "s" }
+                    ),
+                ));
                 continue;
             }
             self.pending.insert(key.as_str(), value);
         }
         if self.mode == WriteMode::Create {
-            for spec in specs.iter().filter(|s| s.required_on_create) {
+            for spec in fields.specs().iter().filter(|s| fields.is_required(s)) {
                 if !object.contains_key(spec.key) {
                     self.errors.push(required(spec, self.mode));
                 }
@@ -117,15 +107,25 @@ impl<'a> Reader<'a> {
 
     fn take(&mut self, key: &str) -> Option<&'a Value> {
         debug_assert!(
-            field_specs(self.model).iter().any(|s| s.key == key),
+            self.fields.spec(key).is_some(),
             "{}.{key} is read but missing from the field table",
-            self.model
+            self.fields.model()
         );
         self.pending.remove(key)
     }
 
     fn parse_value<T>(&mut self, key: &str, value: &Value, parse: ParseFn<T>) -> Option<T> {
         parse(value).map_err(|p| self.errors.push(p.at(key))).ok()
+    }
+
+    /// Adds an error found by the model's own rules (fields that depend on each other).
+    pub(crate) fn error(&mut self, error: FieldError) {
+        self.errors.push(error);
+    }
+
+    /// Whether an error was already reported on `field`.
+    pub(crate) fn has_error(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
     }
 
     /// A field that is optional on create: absent or `null` is `None`.
@@ -177,8 +177,11 @@ impl<'a> Reader<'a> {
                 Some(out)
             }
             _ => {
-                self.errors
-                    .push(Problem::new(ValidationCode::InvalidType, "expected a list").at(key));
+                self.error(FieldError::new(
+                    key,
+                    ValidationCode::InvalidType,
+                    format!("`{key}`: expected a list"),
+                ));
                 None
             }
         }
@@ -191,7 +194,7 @@ impl<'a> Reader<'a> {
             self.errors.push(FieldError::new(
                 key,
                 ValidationCode::UnknownField,
-                format!("`{key}` cannot be written on {}", self.model),
+                format!("`{key}` cannot be written on {}", self.fields.model()),
             ));
         }
         self.errors.sort_by(|a, b| a.field.cmp(&b.field));
@@ -223,219 +226,4 @@ pub(crate) fn missing(model: ModelId, key: &str) -> ValidationErrors {
         ValidationCode::Required,
         format!("`{key}` is required to create a {model}"),
     ))
-}
-
-fn string(value: &Value) -> Result<&str, Problem> {
-    value
-        .as_str()
-        .ok_or_else(|| Problem::new(ValidationCode::InvalidType, "expected a string"))
-}
-
-/// A `Name` (1 to 250 characters).
-pub(crate) fn name(value: &Value) -> Result<Name, Problem> {
-    Name::parse(string(value)?).map_err(|e| {
-        let code = match e {
-            NameError::TooShort => ValidationCode::TooShort,
-            NameError::TooLong => ValidationCode::TooLong,
-        };
-        Problem::new(code, e.to_string())
-    })
-}
-
-/// An `Email`.
-pub(crate) fn email(value: &Value) -> Result<Email, Problem> {
-    Email::parse(string(value)?)
-        .map_err(|e| Problem::new(ValidationCode::InvalidEmail, e.to_string()))
-}
-
-/// An E.164 `PhoneNumber`.
-pub(crate) fn phone(value: &Value) -> Result<PhoneNumber, Problem> {
-    PhoneNumber::parse(string(value)?)
-        .map_err(|e| Problem::new(ValidationCode::InvalidPhone, e.to_string()))
-}
-
-/// A JSON boolean.
-pub(crate) fn boolean(value: &Value) -> Result<bool, Problem> {
-    value
-        .as_bool()
-        .ok_or_else(|| Problem::new(ValidationCode::InvalidType, "expected true or false"))
-}
-
-/// One of a closed set of strings.
-pub(crate) fn select<E>(
-    value: &Value,
-    from_wire: fn(&str) -> Option<E>,
-    allowed: &[&str],
-) -> Result<E, Problem> {
-    let list = allowed.join(", ");
-    let s = value.as_str().ok_or_else(|| {
-        Problem::new(
-            ValidationCode::InvalidType,
-            format!("expected one of: {list}"),
-        )
-    })?;
-    from_wire(s).ok_or_else(|| {
-        Problem::new(
-            ValidationCode::InvalidEnum,
-            format!("`{s}` is not allowed; expected one of: {list}"),
-        )
-    })
-}
-
-/// An absolute `http(s)` URL of at most 2048 bytes, kept as written (trimmed).
-pub(crate) fn url(value: &Value) -> Result<String, Problem> {
-    let s = string(value)?.trim();
-    let lower = s.to_ascii_lowercase();
-    let host = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    let ok = s.len() <= 2048
-        && host.is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
-        Ok(s.to_owned())
-    } else {
-        Err(Problem::new(
-            ValidationCode::InvalidUrl,
-            "expected an absolute http or https URL",
-        ))
-    }
-}
-
-/// A phone extension: 1 to 15 digits.
-pub(crate) fn extension(value: &Value) -> Result<String, Problem> {
-    let s = string(value)?.trim();
-    if (1..=15).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(s.to_owned())
-    } else {
-        Err(Problem::new(
-            ValidationCode::InvalidValue,
-            "expected an extension of 1 to 15 digits",
-        ))
-    }
-}
-
-/// An IANA time zone name by shape (`Europe/Paris`, `UTC`); the list itself is the
-/// provider's to check, as it changes more often than this crate.
-pub(crate) fn timezone(value: &Value) -> Result<String, Problem> {
-    let s = string(value)?.trim();
-    let ok = (1..=64).contains(&s.len())
-        && s.starts_with(|c: char| c.is_ascii_alphabetic())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '+' | '-'));
-    if ok {
-        Ok(s.to_owned())
-    } else {
-        Err(Problem::new(
-            ValidationCode::InvalidValue,
-            "expected an IANA time zone such as `Europe/Paris`",
-        ))
-    }
-}
-
-/// A BCP 47 language tag by shape (`en`, `fr-CA`, `zh-Hant-TW`).
-pub(crate) fn language(value: &Value) -> Result<String, Problem> {
-    let s = string(value)?.trim();
-    let mut subtags = s.split('-');
-    let primary_ok = subtags
-        .next()
-        .is_some_and(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
-    let rest_ok =
-        subtags.all(|t| (1..=8).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if primary_ok && rest_ok && s.len() <= 35 {
-        Ok(s.to_owned())
-    } else {
-        Err(Problem::new(
-            ValidationCode::InvalidValue,
-            "expected a language tag such as `en` or `fr-CA`",
-        ))
-    }
-}
-
-/// An ISO 3166-1 alpha-2 country code, upper-cased.
-pub(crate) fn country(value: &Value) -> Result<String, Problem> {
-    let s = string(value)?.trim();
-    if s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic()) {
-        Ok(s.to_ascii_uppercase())
-    } else {
-        Err(Problem::new(
-            ValidationCode::InvalidValue,
-            "expected a two-letter ISO 3166-1 country code such as `FR`",
-        ))
-    }
-}
-
-/// The id in a reference to a `model` resource: either the id string itself or an object
-/// with `id` (a `ResourceRef` or `Resource` of that model is accepted as is).
-pub(crate) fn reference(value: &Value, model: ModelId) -> Result<String, Problem> {
-    let bad = || {
-        Problem::new(
-            ValidationCode::InvalidReference,
-            format!("expected a {model} id or {{\"id\": \"...\"}}"),
-        )
-    };
-    let id = match value {
-        Value::String(id) => id.as_str(),
-        Value::Object(object) => {
-            if let Some(other) = object.get("model")
-                && other.as_str() != Some(model.as_str())
-            {
-                return Err(Problem::new(
-                    ValidationCode::InvalidReference,
-                    format!("must reference a {model}, not {other}"),
-                ));
-            }
-            object.get("id").and_then(Value::as_str).ok_or_else(bad)?
-        }
-        _ => return Err(bad()),
-    };
-    resource_id(id).ok_or_else(bad)
-}
-
-/// A resource id as given by a caller: 1 to 255 characters, no control characters.
-pub(crate) fn resource_id(id: &str) -> Option<String> {
-    let ok = !id.is_empty() && id.chars().count() <= 255 && !id.chars().any(char::is_control);
-    ok.then(|| id.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn reference_accepts_bare_ids_and_refs_of_the_right_model() {
-        assert_eq!(reference(&json!("u1"), ModelId::GenericUser).unwrap(), "u1");
-        assert_eq!(
-            reference(&json!({"id": "u1"}), ModelId::GenericUser).unwrap(),
-            "u1"
-        );
-        let r = json!({"object": "resourceRef", "model": "genericUser", "id": "u1"});
-        assert_eq!(reference(&r, ModelId::GenericUser).unwrap(), "u1");
-        let wrong = json!({"object": "resourceRef", "model": "genericContact", "id": "c1"});
-        assert_eq!(
-            reference(&wrong, ModelId::GenericUser).unwrap_err().code,
-            ValidationCode::InvalidReference
-        );
-        assert!(reference(&json!(""), ModelId::GenericUser).is_err());
-        assert!(reference(&json!(42), ModelId::GenericUser).is_err());
-    }
-
-    #[test]
-    fn small_formats() {
-        assert_eq!(country(&json!("fr")).unwrap(), "FR");
-        assert!(country(&json!("FRA")).is_err());
-        assert!(language(&json!("fr-CA")).is_ok());
-        assert!(language(&json!("f")).is_err());
-        assert!(timezone(&json!("America/Argentina/Buenos_Aires")).is_ok());
-        assert!(timezone(&json!("Europe Paris")).is_err());
-        assert!(url(&json!("https://example.com/a")).is_ok());
-        assert!(url(&json!("ftp://example.com")).is_err());
-        assert!(url(&json!("https://")).is_err());
-        assert!(extension(&json!("0123")).is_ok());
-        assert!(extension(&json!("12a")).is_err());
-    }
 }

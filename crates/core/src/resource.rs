@@ -1,6 +1,7 @@
 //! The resource envelope every read returns (`{"object": "resource", "model", "id",
 //! "fields", "createdAt", "updatedAt", ...}`), its warnings, and `ResourceFields`, the
-//! fields of any model, serialised as the bare fields object.
+//! fields of any model, serialised as the bare fields object. Its OpenAPI schema (one
+//! envelope per model, discriminated by `model`) is built in `schema`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -15,7 +16,7 @@ use crate::models::{CallFields, ContactFields, TranscriptFields, UserFields, Wor
 
 /// Always `resource`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-enum ResourceTag {
+pub(crate) enum ResourceTag {
     #[serde(rename = "resource")]
     Resource,
 }
@@ -57,8 +58,11 @@ impl ResourceWarning {
     }
 }
 
-/// The fields of a resource of any model, serialised as the bare fields object.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+/// The fields of a resource of any model, serialised as the bare fields object. It has no
+/// schema of its own: the published `Resource` schema picks the model's fields schema by
+/// `model` (see `ContactResource`...), which an untagged union of all-optional objects
+/// could not do.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 // Resources are built one by one and moved into a Vec: boxing would only add allocations.
 #[allow(clippy::large_enum_variant)]
@@ -251,35 +255,21 @@ impl Serialize for Resource {
     }
 }
 
-// The deserialisation shape of `Resource`; its doc comment is the published schema description.
-/// A resource of any model. `createdAt`/`updatedAt` are `null` when the provider does not
-/// know them; `rawResource` is present only when asked for.
-#[derive(Deserialize, ToSchema)]
+/// The deserialisation shape of `Resource`: the fields are read once the model is known.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[schema(as = Resource)]
 struct ResourceWire {
-    #[schema(inline)]
     object: ResourceTag,
     model: ModelId,
     id: String,
-    /// The fields of `model` (see the model's schema).
-    #[schema(value_type = ResourceFields)]
     fields: Value,
-    /// ISO 8601 UTC; `null` when the provider does not know.
     #[serde(default)]
-    #[schema(required = true)]
     created_at: Option<DateTime<Utc>>,
-    /// ISO 8601 UTC; `null` when the provider does not know.
     #[serde(default)]
-    #[schema(required = true)]
     updated_at: Option<DateTime<Utc>>,
-    /// The provider's own payload; present only when asked for.
     #[serde(default)]
-    #[schema(value_type = Option<Object>, nullable = false)]
     raw_resource: Option<Value>,
-    /// Fields the connector could not map faithfully.
     #[serde(default)]
-    #[schema(required = true)]
     warnings: Vec<ResourceWarning>,
 }
 
@@ -302,16 +292,16 @@ impl<'de> Deserialize<'de> for Resource {
 
 impl PartialSchema for Resource {
     fn schema() -> RefOr<Schema> {
-        ResourceWire::schema()
+        crate::schema::any_resource()
     }
 }
 
 impl ToSchema for Resource {
     fn name() -> std::borrow::Cow<'static, str> {
-        ResourceWire::name()
+        "Resource".into()
     }
 
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        ResourceWire::schemas(schemas);
+        crate::schema::model_resources(schemas);
     }
 }

@@ -1,6 +1,8 @@
 //! Validation on write: a create or update body (the bare fields object) becomes a typed
 //! per-model input (`ContactCreate`, `UserUpdate`...) or a list of field errors with stable
-//! codes. Which fields exist, are writable or required comes from the field tables.
+//! codes. Which fields exist comes from the model's field table; which of them can be
+//! written, and which are required, from the [`SupportedFields`] the body is checked against
+//! (the table itself, or the table narrowed by one connector's declared support).
 
 use std::fmt;
 
@@ -8,13 +10,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::error_code::{ErrorBody, ErrorCode};
 use crate::macros::{impl_parse_enum, string_enum};
 use crate::model_id::ModelId;
 use crate::models::call::CallCreate;
-use crate::models::contact::{ContactCreate, ContactUpdate};
+use crate::models::contact_input::{ContactCreate, ContactUpdate};
 use crate::models::user::{UserCreate, UserUpdate};
 use crate::models::workspace::{WorkspaceCreate, WorkspaceUpdate};
+use crate::operation::{Operation, OperationKind};
 use crate::reader::Reader;
+use crate::support::SupportedFields;
+
+pub use crate::patch::{AddressPatch, Patch};
 
 string_enum! {
     /// The stable code of a field-level problem.
@@ -39,12 +46,15 @@ string_enum! {
         InvalidRange = "invalid_range",
         /// Shorter than allowed (empty names).
         TooShort = "too_short",
-        /// Longer than allowed.
+        /// Longer than allowed: a text, or a list with more items than the connector takes.
         TooLong = "too_long",
         /// The field (or filter, or option) does not exist; the message names it.
         UnknownField = "unknown_field",
-        /// The field exists but cannot be written by this operation.
+        /// The field exists but the model never lets this operation write it.
         ReadOnly = "read_only",
+        /// The model lets this operation write the field (or apply the filter), but the
+        /// connection's connector cannot; the message names the field and the connector.
+        NotSupported = "not_supported",
         /// The field must be set (or must not be cleared).
         Required = "required",
     }
@@ -142,53 +152,17 @@ pub enum WriteMode {
     Update,
 }
 
-/// An update to an optional field: absent, explicitly cleared with `null`, or set.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Patch<T> {
-    /// The key was absent: leave the value alone.
-    #[default]
-    Unchanged,
-    /// The key was `null`: remove the value.
-    Clear,
-    /// The key had a value.
-    Set(T),
-}
-
-impl<T> Patch<T> {
-    /// Whether the key was absent.
-    pub const fn is_unchanged(&self) -> bool {
-        matches!(self, Patch::Unchanged)
-    }
-
-    /// `None` when unchanged, `Some(None)` when cleared, `Some(Some(v))` when set.
-    pub fn into_option(self) -> Option<Option<T>> {
+impl WriteMode {
+    /// The operation verb of this write.
+    pub const fn kind(self) -> OperationKind {
         match self {
-            Patch::Unchanged => None,
-            Patch::Clear => Some(None),
-            Patch::Set(v) => Some(Some(v)),
-        }
-    }
-
-    /// Borrows the set value.
-    pub const fn as_ref(&self) -> Patch<&T> {
-        match self {
-            Patch::Unchanged => Patch::Unchanged,
-            Patch::Clear => Patch::Clear,
-            Patch::Set(v) => Patch::Set(v),
-        }
-    }
-
-    /// Maps the set value.
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
-        match self {
-            Patch::Unchanged => Patch::Unchanged,
-            Patch::Clear => Patch::Clear,
-            Patch::Set(v) => Patch::Set(f(v)),
+            WriteMode::Create => OperationKind::Create,
+            WriteMode::Update => OperationKind::Update,
         }
     }
 }
 
-/// A validated create body, one variant per model.
+/// A validated create body, one variant per model that has fields a create can set.
 #[derive(Debug, Clone, PartialEq)]
 // Built once per request and moved into the connector: boxing would only add an allocation.
 #[allow(clippy::large_enum_variant)]
@@ -201,8 +175,6 @@ pub enum CreateInput {
     Workspace(WorkspaceCreate),
     /// A call to place.
     Call(CallCreate),
-    /// Transcripts have no writable fields; only `{}` parses.
-    Transcript,
 }
 
 impl CreateInput {
@@ -213,12 +185,11 @@ impl CreateInput {
             CreateInput::User(_) => ModelId::GenericUser,
             CreateInput::Workspace(_) => ModelId::GenericWorkspace,
             CreateInput::Call(_) => ModelId::TelephonyCall,
-            CreateInput::Transcript => ModelId::TelephonyCallTranscript,
         }
     }
 }
 
-/// A validated update body, one variant per model.
+/// A validated update body, one variant per model that has fields an update can change.
 #[derive(Debug, Clone, PartialEq)]
 // See `CreateInput`.
 #[allow(clippy::large_enum_variant)]
@@ -229,10 +200,6 @@ pub enum UpdateInput {
     User(UserUpdate),
     /// Changes to a workspace.
     Workspace(WorkspaceUpdate),
-    /// Calls have no fields writable after creation; only `{}` parses.
-    Call,
-    /// Transcripts have no writable fields; only `{}` parses.
-    Transcript,
 }
 
 impl UpdateInput {
@@ -242,39 +209,98 @@ impl UpdateInput {
             UpdateInput::Contact(_) => ModelId::GenericContact,
             UpdateInput::User(_) => ModelId::GenericUser,
             UpdateInput::Workspace(_) => ModelId::GenericWorkspace,
-            UpdateInput::Call => ModelId::TelephonyCall,
-            UpdateInput::Transcript => ModelId::TelephonyCallTranscript,
         }
     }
 }
 
-/// Parses the body of `POST /v1/resources/{model}` (the bare fields object).
-pub fn parse_create(model: ModelId, body: &Value) -> Result<CreateInput, ValidationErrors> {
+/// Why a write body was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    /// Nothing can be written by this operation: the model has no field it may set
+    /// (`telephonyCall::update`, transcripts), or the connector does not implement it or
+    /// declares no field it can set. Answered with `OPERATION_NOT_SUPPORTED`.
+    #[error("`{operation}` is not supported{}", by_connector(.connector))]
+    Unsupported {
+        /// The refused operation.
+        operation: Operation,
+        /// The connector concerned; `None` when the model itself allows no such write.
+        connector: Option<&'static str>,
+    },
+    /// The body is invalid; every problem is listed. Answered with `VALIDATION_FAILED`.
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+}
+
+fn by_connector(connector: &Option<&'static str>) -> String {
+    match connector {
+        Some(id) => format!(" by the {id} connector"),
+        None => ": the model has no field this operation can set".to_owned(),
+    }
+}
+
+impl WriteError {
+    /// The error code the gateway answers with.
+    pub const fn code(&self) -> ErrorCode {
+        match self {
+            WriteError::Unsupported { .. } => ErrorCode::OperationNotSupported,
+            WriteError::Invalid(_) => ErrorCode::ValidationFailed,
+        }
+    }
+
+    /// The field errors, for an invalid body.
+    pub fn validation(&self) -> Option<&ValidationErrors> {
+        match self {
+            WriteError::Invalid(errors) => Some(errors),
+            WriteError::Unsupported { .. } => None,
+        }
+    }
+}
+
+impl From<WriteError> for ErrorBody {
+    fn from(error: WriteError) -> Self {
+        match error {
+            WriteError::Invalid(errors) => errors.into(),
+            unsupported => ErrorBody::new(unsupported.code(), unsupported.to_string()),
+        }
+    }
+}
+
+/// Parses the body of `POST /v1/resources/{model}` (the bare fields object) against
+/// `fields`: `connector.fields(model)` for a connection, or [`SupportedFields::of_model`] for
+/// the model's own rules.
+pub fn parse_create(fields: SupportedFields<'_>, body: &Value) -> Result<CreateInput, WriteError> {
+    let model = fields.model();
+    if !fields.accepts(WriteMode::Create) {
+        return Err(fields.unsupported(WriteMode::Create));
+    }
+    let reader = Reader::new(fields, WriteMode::Create, body)?;
     Ok(match model {
-        ModelId::GenericContact => CreateInput::Contact(ContactCreate::parse(body)?),
-        ModelId::GenericUser => CreateInput::User(UserCreate::parse(body)?),
-        ModelId::GenericWorkspace => CreateInput::Workspace(WorkspaceCreate::parse(body)?),
-        ModelId::TelephonyCall => CreateInput::Call(CallCreate::parse(body)?),
+        ModelId::GenericContact => CreateInput::Contact(ContactCreate::read(reader)?),
+        ModelId::GenericUser => CreateInput::User(UserCreate::read(reader)?),
+        ModelId::GenericWorkspace => CreateInput::Workspace(WorkspaceCreate::read(reader)?),
+        ModelId::TelephonyCall => CreateInput::Call(CallCreate::read(reader)?),
+        // No writable field: `accepts` refused it above.
         ModelId::TelephonyCallTranscript => {
-            Reader::new(model, WriteMode::Create, body)?.finish()?;
-            CreateInput::Transcript
+            return Err(fields.unsupported(WriteMode::Create));
         }
     })
 }
 
-/// Parses the body of `PATCH /v1/resources/{model}/{id}` (the fields to change).
-pub fn parse_update(model: ModelId, body: &Value) -> Result<UpdateInput, ValidationErrors> {
+/// Parses the body of `PATCH /v1/resources/{model}/{id}` (the fields to change) against
+/// `fields` (see [`parse_create`]). `{}` is a valid, empty update.
+pub fn parse_update(fields: SupportedFields<'_>, body: &Value) -> Result<UpdateInput, WriteError> {
+    let model = fields.model();
+    if !fields.accepts(WriteMode::Update) {
+        return Err(fields.unsupported(WriteMode::Update));
+    }
+    let reader = Reader::new(fields, WriteMode::Update, body)?;
     Ok(match model {
-        ModelId::GenericContact => UpdateInput::Contact(ContactUpdate::parse(body)?),
-        ModelId::GenericUser => UpdateInput::User(UserUpdate::parse(body)?),
-        ModelId::GenericWorkspace => UpdateInput::Workspace(WorkspaceUpdate::parse(body)?),
-        ModelId::TelephonyCall => {
-            Reader::new(model, WriteMode::Update, body)?.finish()?;
-            UpdateInput::Call
-        }
-        ModelId::TelephonyCallTranscript => {
-            Reader::new(model, WriteMode::Update, body)?.finish()?;
-            UpdateInput::Transcript
+        ModelId::GenericContact => UpdateInput::Contact(ContactUpdate::read(reader)?),
+        ModelId::GenericUser => UpdateInput::User(UserUpdate::read(reader)?),
+        ModelId::GenericWorkspace => UpdateInput::Workspace(WorkspaceUpdate::read(reader)?),
+        // No field writable after creation: `accepts` refused them above.
+        ModelId::TelephonyCall | ModelId::TelephonyCallTranscript => {
+            return Err(fields.unsupported(WriteMode::Update));
         }
     })
 }

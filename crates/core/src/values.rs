@@ -305,8 +305,18 @@ mod tests {
 
     #[test]
     fn name_rejects_control_characters_inside_but_trims_them_around() {
-        for bad in ["Ada\nLovelace", "Ada\tL", "Ada\u{0}", "A\u{7f}da", "Ada\u{85}L"] {
-            assert_eq!(Name::parse(bad), Err(NameError::ControlCharacter), "{bad:?}");
+        for bad in [
+            "Ada\nLovelace",
+            "Ada\tL",
+            "Ada\u{0}",
+            "A\u{7f}da",
+            "Ada\u{85}L",
+        ] {
+            assert_eq!(
+                Name::parse(bad),
+                Err(NameError::ControlCharacter),
+                "{bad:?}"
+            );
         }
         assert_eq!(Name::parse("\n Ada \t").unwrap().as_str(), "Ada");
         assert!(serde_json::from_str::<Name>("\"Ada\\u0000\"").is_err());

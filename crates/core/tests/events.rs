@@ -180,3 +180,67 @@ fn a_malformed_resource_payload_is_not_mistaken_for_connection_data() {
     });
     assert!(serde_json::from_value::<Event>(json).is_err());
 }
+
+#[test]
+fn event_accessors_read_what_the_constructor_was_given() {
+    let ts = Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap();
+    let event = Event::resource(
+        "evt_5",
+        ts,
+        "dialpad",
+        "owner-42",
+        ResourceAction::Updated,
+        ResourceRef::new(ModelId::GenericUser, "u1"),
+    );
+    assert_eq!(event.id(), "evt_5");
+    assert_eq!(event.timestamp(), ts);
+    assert_eq!(
+        (event.connector_id(), event.owner_id()),
+        ("dialpad", "owner-42")
+    );
+    assert_eq!(event.event_type().to_string(), "genericUser::updated");
+    assert_eq!(event.data().model(), Some(ModelId::GenericUser));
+    assert!(matches!(event.into_data(), EventData::Ref(r) if r.id == "u1"));
+}
+
+#[test]
+fn type_and_data_must_agree() {
+    let ts = Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap();
+    let contact_created: EventType = "genericContact::created".parse().unwrap();
+    let call = EventData::from(Resource::new("call1", CallFields::default()));
+    let err = Event::new("e", ts, "dialpad", "o", contact_created, call).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a `genericContact::created` event cannot carry a telephonyCall resource"
+    );
+    let connection = EventData::Connection(ConnectionEventData::default());
+    assert!(Event::new("e", ts, "dialpad", "o", contact_created, connection.clone()).is_err());
+    let unauthorized: EventType = "connection::unauthorized".parse().unwrap();
+    let contact = EventData::Ref(ResourceRef::new(ModelId::GenericContact, "c1"));
+    let err = Event::new("e", ts, "dialpad", "o", unauthorized, contact.clone()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a `connection::unauthorized` event cannot carry a genericContact resource"
+    );
+    assert!(Event::new("e", ts, "dialpad", "o", contact_created, contact).is_ok());
+    assert!(Event::new("e", ts, "dialpad", "o", unauthorized, connection).is_ok());
+
+    // The same check applies to JSON read back.
+    let mismatched = json!({
+        "id": "evt_6", "type": "genericContact::deleted", "timestamp": "2024-05-01T10:00:00Z",
+        "connectorId": "dialpad", "ownerId": "o",
+        "data": {"object": "resourceRef", "model": "telephonyCall", "id": "call1"}
+    });
+    let err = serde_json::from_value::<Event>(mismatched).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("cannot carry a telephonyCall resource"),
+        "{err}"
+    );
+    let connection_with_ref = json!({
+        "id": "evt_7", "type": "connection::deleted", "timestamp": "2024-05-01T10:00:00Z",
+        "connectorId": "dialpad", "ownerId": "o",
+        "data": {"object": "resourceRef", "model": "genericContact", "id": "c1"}
+    });
+    assert!(serde_json::from_value::<Event>(connection_with_ref).is_err());
+}

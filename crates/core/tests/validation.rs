@@ -6,6 +6,23 @@
 use patchbay_core::*;
 use serde_json::{Value, json};
 
+/// Parses a create body against the model's own rules; field errors only.
+fn parse_create(model: ModelId, body: &Value) -> Result<CreateInput, ValidationErrors> {
+    patchbay_core::parse_create(SupportedFields::of_model(model), body).map_err(invalid)
+}
+
+/// Parses an update body against the model's own rules; field errors only.
+fn parse_update(model: ModelId, body: &Value) -> Result<UpdateInput, ValidationErrors> {
+    patchbay_core::parse_update(SupportedFields::of_model(model), body).map_err(invalid)
+}
+
+fn invalid(error: WriteError) -> ValidationErrors {
+    match error {
+        WriteError::Invalid(errors) => errors,
+        other => panic!("expected field errors, got {other}"),
+    }
+}
+
 fn codes(errors: &ValidationErrors) -> Vec<(&str, ValidationCode)> {
     errors
         .as_slice()
@@ -30,10 +47,10 @@ fn a_valid_contact_create_becomes_typed_input() {
         panic!("wrong variant")
     };
     assert_eq!(c.first_name.as_str(), "Ada");
-    assert_eq!(c.email.unwrap().as_str(), "ada@example.com");
+    assert_eq!(c.primary_email().unwrap().as_str(), "ada@example.com");
     assert_eq!(c.phones.len(), 2);
-    assert_eq!(c.visibility, Some(ContactVisibility::Private));
-    assert_eq!(c.owner.as_deref(), Some("u1"));
+    assert_eq!(c.scope, ContactScope::Private { owner: "u1".into() });
+    assert_eq!(c.scope.visibility(), ContactVisibility::Private);
     assert_eq!(c.company_name, None);
 }
 
@@ -159,12 +176,11 @@ fn update_tells_absent_from_null_from_set() {
     let UpdateInput::Contact(u) = parse_update(ModelId::GenericContact, &body).unwrap() else {
         panic!()
     };
-    assert_eq!(u.email, Patch::Clear);
+    assert_eq!(u.emails, AddressPatch::Replace(vec![]));
     assert_eq!(
-        u.phone,
-        Patch::Set(PhoneNumber::parse("+14155550100").unwrap())
+        u.phones,
+        AddressPatch::SetPrimary(PhoneNumber::parse("+14155550100").unwrap())
     );
-    assert_eq!(u.emails, Some(vec![]));
     assert_eq!(u.company_name, Patch::Unchanged);
     assert_eq!(u.first_name, None);
     assert_eq!(
@@ -274,13 +290,50 @@ fn user_workspace_and_call_inputs() {
             ("users", ValidationCode::Required)
         ]
     );
-    assert_eq!(
-        parse_update(ModelId::TelephonyCall, &json!({})).unwrap(),
-        UpdateInput::Call
-    );
-    let errors =
-        parse_update(ModelId::TelephonyCallTranscript, &json!({"segments": []})).unwrap_err();
-    assert_eq!(codes(&errors), vec![("segments", ValidationCode::ReadOnly)]);
+}
+
+#[test]
+fn writes_on_models_with_nothing_writable_are_unsupported_operations() {
+    let cases = [
+        (
+            ModelId::TelephonyCall,
+            WriteMode::Update,
+            "telephonyCall::update",
+        ),
+        (
+            ModelId::TelephonyCallTranscript,
+            WriteMode::Create,
+            "telephonyCallTranscript::create",
+        ),
+        (
+            ModelId::TelephonyCallTranscript,
+            WriteMode::Update,
+            "telephonyCallTranscript::update",
+        ),
+    ];
+    for (model, mode, operation) in cases {
+        let fields = SupportedFields::of_model(model);
+        // Even `{}` is refused: there is nothing such a write could do.
+        let err = match mode {
+            WriteMode::Create => patchbay_core::parse_create(fields, &json!({})).map(|_| ()),
+            WriteMode::Update => patchbay_core::parse_update(fields, &json!({})).map(|_| ()),
+        }
+        .unwrap_err();
+        assert!(
+            matches!(&err, WriteError::Unsupported { operation: op, connector: None } if op.to_string() == operation),
+            "{err:?}"
+        );
+        assert_eq!(
+            (err.code(), err.code().http_status()),
+            (ErrorCode::OperationNotSupported, 501)
+        );
+        let body = serde_json::to_value(ErrorBody::from(err)).unwrap();
+        assert_eq!(
+            body,
+            json!({"error": "OPERATION_NOT_SUPPORTED",
+                "message": format!("`{operation}` is not supported: the model has no field this operation can set")})
+        );
+    }
 }
 
 /// A valid sample value for each writable field, by key; keeps tables and parsers in step.
@@ -293,7 +346,7 @@ fn sample(model: ModelId, key: &str) -> Value {
         "phones" => json!(["+14155550100"]),
         "urls" => json!(["https://example.com"]),
         "extension" => json!("101"),
-        "visibility" => json!("shared"),
+        "visibility" => json!("private"),
         "owner" => json!("u1"),
         "isAdmin" => json!(false),
         "timezone" => json!("Europe/Paris"),
@@ -309,6 +362,9 @@ fn sample(model: ModelId, key: &str) -> Value {
 fn every_writable_field_in_the_tables_is_accepted_and_nothing_else() {
     for model in ModelId::ALL.iter().copied() {
         for mode in [WriteMode::Create, WriteMode::Update] {
+            if !SupportedFields::of_model(model).accepts(mode) {
+                continue; // See writes_on_models_with_nothing_writable_are_unsupported_operations.
+            }
             let mut body = serde_json::Map::new();
             for spec in field_specs(model) {
                 if spec.access.writable(mode) {
@@ -352,6 +408,9 @@ fn required_fields_come_from_the_table() {
             .filter(|s| s.required_on_create)
             .map(|s| s.key)
             .collect();
+        if !SupportedFields::of_model(model).accepts(WriteMode::Create) {
+            continue;
+        }
         let result = parse_create(model, &json!({}));
         if required.is_empty() {
             assert!(result.is_ok(), "{model}");

@@ -7,11 +7,12 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::fields::{FieldFormat, FieldSpec, FieldType};
+use crate::formats::{self, Problem};
 use crate::link::Link;
 use crate::macros::{impl_parse_enum, string_enum};
 use crate::model_id::ModelId;
-use crate::reader::{self, Reader, missing};
-use crate::validate::{ValidationErrors, WriteMode};
+use crate::reader::{Reader, missing};
+use crate::validate::ValidationErrors;
 use crate::values::PhoneNumber;
 
 const MODEL: ModelId = ModelId::TelephonyCall;
@@ -50,43 +51,56 @@ impl_parse_enum!(CallDirection, CallStatus);
 pub struct CallFields {
     /// Inbound or outbound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub direction: Option<CallDirection>,
     /// Where the call is in its life.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub status: Option<CallStatus>,
     /// When it started ringing (ISO 8601 UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub answered_at: Option<DateTime<Utc>>,
     /// When it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub ended_at: Option<DateTime<Utc>>,
     /// Length in whole seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub duration: Option<u64>,
     /// Where the recording can be fetched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub recording_url: Option<String>,
     /// The `genericUser`s on the call.
     #[serde(default)]
+    #[schema(required = true)]
     pub users: Vec<Link>,
     /// The `genericContact`s matching the external party.
     #[serde(default)]
+    #[schema(required = true)]
     pub contacts: Vec<Link>,
     /// The external party's number: E.164 when known, else as the provider gives it
     /// (withheld numbers, short codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub external_number: Option<String>,
     /// The account's number used, same format rules as `externalNumber`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub internal_number: Option<String>,
     /// The `telephonyCallTranscript`, when one exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub transcript: Option<Link>,
     /// Tags set on the call (dispositions, labels).
     #[serde(default)]
+    #[schema(required = true)]
     pub labels: Vec<String>,
 }
 
@@ -112,7 +126,8 @@ pub static FIELDS: &[FieldSpec] = &[
         FieldType::Datetime,
         "When the call started ringing.",
     )
-    .filters(&["startedAfter", "startedBefore"]),
+    .filters(&["startedAfter", "startedBefore"])
+    .sortable(),
     FieldSpec::new(
         "answeredAt",
         "Answered at",
@@ -131,7 +146,8 @@ pub static FIELDS: &[FieldSpec] = &[
         FieldType::Number,
         "Length of the call in whole seconds.",
     )
-    .format(FieldFormat::Seconds),
+    .format(FieldFormat::Seconds)
+    .sortable(),
     FieldSpec::new(
         "recordingUrl",
         "Recording URL",
@@ -143,7 +159,8 @@ pub static FIELDS: &[FieldSpec] = &[
         "users",
         "Users",
         FieldType::ListReference,
-        "The users on the call. To place a call: the user whose devices ring first.",
+        "The users on the call. To place a call: the users whose devices ring first (a \
+         connector may take only one; see `maxItems`).",
     )
     .reference(ModelId::GenericUser)
     .required()
@@ -186,8 +203,8 @@ pub static FIELDS: &[FieldSpec] = &[
     ),
 ];
 
-fn user(v: &Value) -> Result<String, reader::Problem> {
-    reader::reference(v, ModelId::GenericUser)
+fn user(v: &Value) -> Result<String, Problem> {
+    formats::reference(v, ModelId::GenericUser)
 }
 
 /// A validated `telephonyCall` create body: place an outbound call.
@@ -195,19 +212,18 @@ fn user(v: &Value) -> Result<String, reader::Problem> {
 pub struct CallCreate {
     /// Required: the E.164 number to dial.
     pub external_number: PhoneNumber,
-    /// Required, non-empty: ids of the users whose devices ring first.
+    /// Required, non-empty: ids of the users whose devices ring first; never more than the
+    /// connector's `maxItems` for `users` (validation refused the body).
     pub users: Vec<String>,
     /// The caller id to present; the user's default when `None`.
     pub internal_number: Option<PhoneNumber>,
 }
 
 impl CallCreate {
-    /// Parses a create body.
-    pub fn parse(body: &Value) -> Result<Self, ValidationErrors> {
-        let mut r = Reader::new(MODEL, WriteMode::Create, body)?;
-        let external_number = r.optional("externalNumber", reader::phone);
+    pub(crate) fn read(mut r: Reader<'_>) -> Result<Self, ValidationErrors> {
+        let external_number = r.optional("externalNumber", formats::phone);
         let users = r.list("users", user);
-        let internal_number = r.optional("internalNumber", reader::phone);
+        let internal_number = r.optional("internalNumber", formats::phone);
         r.finish()?;
         Ok(Self {
             external_number: external_number.ok_or_else(|| missing(MODEL, "externalNumber"))?,

@@ -1,19 +1,14 @@
 //! `genericContact`: a person in a company-wide (`shared`) or personal (`private`) address
-//! book. Read fields, field table, and the create/update inputs.
+//! book. Read fields and field table; the write inputs are in `contact_input`.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::fields::{FieldFormat, FieldSpec, FieldType};
 use crate::link::Link;
 use crate::macros::{impl_parse_enum, string_enum};
 use crate::model_id::ModelId;
-use crate::reader::{self, Reader, missing};
-use crate::validate::{Patch, ValidationErrors, WriteMode};
-use crate::values::{Email, Name, PhoneNumber};
-
-const MODEL: ModelId = ModelId::GenericContact;
+use crate::values::{Email, PhoneNumber};
 
 string_enum! {
     /// Who can see a contact.
@@ -33,39 +28,51 @@ impl_parse_enum!(ContactVisibility);
 pub struct ContactFields {
     /// Given name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub first_name: Option<String>,
     /// Family name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub last_name: Option<String>,
     /// The primary email address (also listed in `emails`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub email: Option<Email>,
     /// Every email address, primary first.
     #[serde(default)]
+    #[schema(required = true)]
     pub emails: Vec<Email>,
     /// The primary phone number, E.164 (also listed in `phones`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub phone: Option<PhoneNumber>,
     /// Every phone number, E.164, primary first.
     #[serde(default)]
+    #[schema(required = true)]
     pub phones: Vec<PhoneNumber>,
     /// The contact's company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub company_name: Option<String>,
     /// The contact's job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub job_title: Option<String>,
     /// Web pages (profiles, company site).
     #[serde(default)]
+    #[schema(required = true)]
     pub urls: Vec<String>,
     /// Phone extension to dial after the number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub extension: Option<String>,
     /// Company-wide or personal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub visibility: Option<ContactVisibility>,
     /// The `genericUser` owning a private contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub owner: Option<Link>,
 }
 
@@ -78,7 +85,8 @@ pub static FIELDS: &[FieldSpec] = &[
         "Given name, 1 to 250 characters.",
     )
     .read_write()
-    .required(),
+    .required()
+    .sortable(),
     FieldSpec::new(
         "lastName",
         "Last name",
@@ -86,12 +94,16 @@ pub static FIELDS: &[FieldSpec] = &[
         "Family name, 1 to 250 characters.",
     )
     .read_write()
-    .required(),
+    .required()
+    .sortable(),
     FieldSpec::new(
         "email",
         "Email",
         FieldType::Text,
-        "The primary email address.",
+        "The primary email address, also first in `emails`. On create it is put first in \
+         `emails`. On update, alone it becomes the primary and the other addresses stay; \
+         `null` removes the primary (the next address becomes primary); with `emails` it is \
+         put first in the new list.",
     )
     .format(FieldFormat::Email)
     .read_write()
@@ -100,7 +112,8 @@ pub static FIELDS: &[FieldSpec] = &[
         "emails",
         "Emails",
         FieldType::ListText,
-        "Every email address, primary first.",
+        "Every email address, primary first, without duplicates. On update it replaces \
+         the whole list (`null` or `[]` clears it).",
     )
     .format(FieldFormat::Email)
     .read_write(),
@@ -108,7 +121,7 @@ pub static FIELDS: &[FieldSpec] = &[
         "phone",
         "Phone",
         FieldType::Text,
-        "The primary phone number, E.164.",
+        "The primary phone number, E.164, also first in `phones`; written like `email`.",
     )
     .format(FieldFormat::Phone)
     .read_write()
@@ -117,7 +130,7 @@ pub static FIELDS: &[FieldSpec] = &[
         "phones",
         "Phones",
         FieldType::ListText,
-        "Every phone number, E.164, primary first.",
+        "Every phone number, E.164, primary first, without duplicates; written like `emails`.",
     )
     .format(FieldFormat::Phone)
     .read_write(),
@@ -127,7 +140,8 @@ pub static FIELDS: &[FieldSpec] = &[
         FieldType::Text,
         "The contact's company.",
     )
-    .read_write(),
+    .read_write()
+    .sortable(),
     FieldSpec::new(
         "jobTitle",
         "Job title",
@@ -154,7 +168,8 @@ pub static FIELDS: &[FieldSpec] = &[
         "visibility",
         "Visibility",
         FieldType::Select,
-        "`shared` (company directory) or `private` (its owner only). Set on create only.",
+        "`shared` (the company directory; the default) or `private` (its owner only; \
+         needs `owner`). Set on create only.",
     )
     .options(ContactVisibility::VALUES)
     .create_only(),
@@ -162,132 +177,9 @@ pub static FIELDS: &[FieldSpec] = &[
         "owner",
         "Owner",
         FieldType::Reference,
-        "The user owning a private contact. Set on create only.",
+        "The user owning a private contact: required with `\"visibility\": \"private\"`, \
+         refused otherwise. Set on create only.",
     )
     .reference(ModelId::GenericUser)
     .create_only(),
 ];
-
-fn visibility(v: &Value) -> Result<ContactVisibility, reader::Problem> {
-    reader::select(v, ContactVisibility::from_wire, ContactVisibility::VALUES)
-}
-
-fn owner(v: &Value) -> Result<String, reader::Problem> {
-    reader::reference(v, ModelId::GenericUser)
-}
-
-/// A validated `genericContact` create body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactCreate {
-    /// Required.
-    pub first_name: Name,
-    /// Required.
-    pub last_name: Name,
-    /// The primary email; connectors list it first among `emails`.
-    pub email: Option<Email>,
-    /// Email addresses.
-    pub emails: Vec<Email>,
-    /// The primary phone; connectors list it first among `phones`.
-    pub phone: Option<PhoneNumber>,
-    /// Phone numbers.
-    pub phones: Vec<PhoneNumber>,
-    /// Company name.
-    pub company_name: Option<Name>,
-    /// Job title.
-    pub job_title: Option<Name>,
-    /// Web pages.
-    pub urls: Vec<String>,
-    /// Phone extension (digits).
-    pub extension: Option<String>,
-    /// Visibility; the connector's default when `None`.
-    pub visibility: Option<ContactVisibility>,
-    /// Owning user id.
-    pub owner: Option<String>,
-}
-
-impl ContactCreate {
-    /// Parses a create body.
-    pub fn parse(body: &Value) -> Result<Self, ValidationErrors> {
-        let mut r = Reader::new(MODEL, WriteMode::Create, body)?;
-        let first_name = r.optional("firstName", reader::name);
-        let last_name = r.optional("lastName", reader::name);
-        let email = r.optional("email", reader::email);
-        let emails = r.list("emails", reader::email).unwrap_or_default();
-        let phone = r.optional("phone", reader::phone);
-        let phones = r.list("phones", reader::phone).unwrap_or_default();
-        let company_name = r.optional("companyName", reader::name);
-        let job_title = r.optional("jobTitle", reader::name);
-        let urls = r.list("urls", reader::url).unwrap_or_default();
-        let extension = r.optional("extension", reader::extension);
-        let visibility = r.optional("visibility", visibility);
-        let owner = r.optional("owner", owner);
-        r.finish()?;
-        let first_name = first_name.ok_or_else(|| missing(MODEL, "firstName"))?;
-        let last_name = last_name.ok_or_else(|| missing(MODEL, "lastName"))?;
-        Ok(Self {
-            first_name,
-            last_name,
-            email,
-            emails,
-            phone,
-            phones,
-            company_name,
-            job_title,
-            urls,
-            extension,
-            visibility,
-            owner,
-        })
-    }
-}
-
-/// A validated `genericContact` update body. `None`/`Unchanged` fields were absent.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ContactUpdate {
-    /// New given name (cannot be cleared).
-    pub first_name: Option<Name>,
-    /// New family name (cannot be cleared).
-    pub last_name: Option<Name>,
-    /// New primary email, or cleared.
-    pub email: Patch<Email>,
-    /// Replacement list of emails (`null` or `[]` clears).
-    pub emails: Option<Vec<Email>>,
-    /// New primary phone, or cleared.
-    pub phone: Patch<PhoneNumber>,
-    /// Replacement list of phones (`null` or `[]` clears).
-    pub phones: Option<Vec<PhoneNumber>>,
-    /// New company name, or cleared.
-    pub company_name: Patch<Name>,
-    /// New job title, or cleared.
-    pub job_title: Patch<Name>,
-    /// Replacement list of URLs (`null` or `[]` clears).
-    pub urls: Option<Vec<String>>,
-    /// New extension, or cleared.
-    pub extension: Patch<String>,
-}
-
-impl ContactUpdate {
-    /// Parses an update body.
-    pub fn parse(body: &Value) -> Result<Self, ValidationErrors> {
-        let mut r = Reader::new(MODEL, WriteMode::Update, body)?;
-        let update = Self {
-            first_name: r.set("firstName", reader::name),
-            last_name: r.set("lastName", reader::name),
-            email: r.patch("email", reader::email),
-            emails: r.list("emails", reader::email),
-            phone: r.patch("phone", reader::phone),
-            phones: r.list("phones", reader::phone),
-            company_name: r.patch("companyName", reader::name),
-            job_title: r.patch("jobTitle", reader::name),
-            urls: r.list("urls", reader::url),
-            extension: r.patch("extension", reader::extension),
-        };
-        r.finish()?;
-        Ok(update)
-    }
-
-    /// Whether the update changes nothing.
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
-}

@@ -29,18 +29,23 @@ impl_parse_enum!(SpeakerOrigin);
 pub struct TranscriptFields {
     /// The `telephonyCall` transcribed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub call: Option<Link>,
     /// Seconds from the first line to the last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub duration: Option<u64>,
     /// What was said, in order. Empty when the transcript has no speech yet.
     #[serde(default)]
+    #[schema(required = true)]
     pub segments: Vec<Segment>,
     /// Everyone who spoke.
     #[serde(default)]
+    #[schema(required = true)]
     pub speakers: Vec<Speaker>,
     /// Notable moments detected by the provider (action items, questions...).
     #[serde(default)]
+    #[schema(required = true)]
     pub moments: Vec<Moment>,
 }
 
@@ -56,6 +61,7 @@ pub struct Segment {
     pub text: String,
     /// The `Speaker.id` who said it, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub speaker_id: Option<String>,
 }
 
@@ -69,15 +75,19 @@ pub struct Speaker {
     pub origin: SpeakerOrigin,
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     /// The speaker's number, as the provider gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub phone: Option<String>,
     /// The `genericUser`, for internal speakers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub user: Option<Link>,
     /// The `genericContact`, for external speakers matched to one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub contact: Option<Link>,
 }
 
@@ -90,9 +100,11 @@ pub struct Moment {
     pub moment_type: String,
     /// A human label or the moment's text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub label: Option<String>,
     /// Seconds from the first line of the transcript.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub at: Option<f64>,
 }
 

@@ -6,11 +6,12 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::fields::{FieldFormat, FieldSpec, FieldType};
+use crate::formats::{self, Problem};
 use crate::link::Link;
 use crate::macros::{impl_parse_enum, string_enum};
 use crate::model_id::ModelId;
-use crate::reader::{self, Reader, missing};
-use crate::validate::{Patch, ValidationErrors, WriteMode};
+use crate::reader::{Reader, missing};
+use crate::validate::{Patch, ValidationErrors};
 use crate::values::{Email, Name, PhoneNumber};
 
 const MODEL: ModelId = ModelId::GenericUser;
@@ -39,46 +40,58 @@ impl_parse_enum!(UserStatus);
 pub struct UserFields {
     /// Given name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub first_name: Option<String>,
     /// Family name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub last_name: Option<String>,
     /// The primary (sign-in) email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub email: Option<Email>,
     /// Every email address, primary first.
     #[serde(default)]
+    #[schema(required = true)]
     pub emails: Vec<Email>,
     /// The user's direct numbers, E.164.
     #[serde(default)]
+    #[schema(required = true)]
     pub phones: Vec<PhoneNumber>,
     /// Job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub job_title: Option<String>,
     /// Account state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub status: Option<UserStatus>,
     /// Whether the user administers the account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub is_admin: Option<bool>,
     /// IANA time zone name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub timezone: Option<String>,
     /// BCP 47 language tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub language: Option<String>,
     /// Internal extension.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub extension: Option<String>,
     /// The `genericWorkspace` the user belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub workspace: Option<Link>,
 }
 
 /// The `genericUser` field table.
 pub static FIELDS: &[FieldSpec] = &[
-    FieldSpec::new("firstName", "First name", FieldType::Text, "Given name, 1 to 250 characters.").read_write(),
-    FieldSpec::new("lastName", "Last name", FieldType::Text, "Family name, 1 to 250 characters.").read_write(),
+    FieldSpec::new("firstName", "First name", FieldType::Text, "Given name, 1 to 250 characters.").read_write().sortable(),
+    FieldSpec::new("lastName", "Last name", FieldType::Text, "Family name, 1 to 250 characters.").read_write().sortable(),
     FieldSpec::new("email", "Email", FieldType::Text, "The primary (sign-in) email address. Set on create only.")
         .format(FieldFormat::Email)
         .required()
@@ -103,14 +116,14 @@ pub static FIELDS: &[FieldSpec] = &[
         "workspace",
         "Workspace",
         FieldType::Reference,
-        "The workspace the user belongs to. Set on create only; the connector's default when absent.",
+        "The workspace the user belongs to. Set on create only; the connector's default when absent (some connectors require it).",
     )
     .reference(ModelId::GenericWorkspace)
     .create_only(),
 ];
 
-fn workspace(v: &Value) -> Result<String, reader::Problem> {
-    reader::reference(v, ModelId::GenericWorkspace)
+fn workspace(v: &Value) -> Result<String, Problem> {
+    formats::reference(v, ModelId::GenericWorkspace)
 }
 
 /// A validated `genericUser` create body.
@@ -132,22 +145,21 @@ pub struct UserCreate {
     pub language: Option<String>,
     /// Internal extension (digits).
     pub extension: Option<String>,
-    /// Workspace id; the connector's default when `None`.
+    /// Workspace id; the connector's default when `None` (never `None` when the connector
+    /// declares it required: validation refused the body).
     pub workspace: Option<String>,
 }
 
 impl UserCreate {
-    /// Parses a create body.
-    pub fn parse(body: &Value) -> Result<Self, ValidationErrors> {
-        let mut r = Reader::new(MODEL, WriteMode::Create, body)?;
-        let email = r.optional("email", reader::email);
-        let first_name = r.optional("firstName", reader::name);
-        let last_name = r.optional("lastName", reader::name);
-        let job_title = r.optional("jobTitle", reader::name);
-        let is_admin = r.optional("isAdmin", reader::boolean);
-        let timezone = r.optional("timezone", reader::timezone);
-        let language = r.optional("language", reader::language);
-        let extension = r.optional("extension", reader::extension);
+    pub(crate) fn read(mut r: Reader<'_>) -> Result<Self, ValidationErrors> {
+        let email = r.optional("email", formats::email);
+        let first_name = r.optional("firstName", formats::name);
+        let last_name = r.optional("lastName", formats::name);
+        let job_title = r.optional("jobTitle", formats::name);
+        let is_admin = r.optional("isAdmin", formats::boolean);
+        let timezone = r.optional("timezone", formats::timezone);
+        let language = r.optional("language", formats::language);
+        let extension = r.optional("extension", formats::extension);
         let workspace = r.optional("workspace", workspace);
         r.finish()?;
         Ok(Self {
@@ -184,17 +196,15 @@ pub struct UserUpdate {
 }
 
 impl UserUpdate {
-    /// Parses an update body.
-    pub fn parse(body: &Value) -> Result<Self, ValidationErrors> {
-        let mut r = Reader::new(MODEL, WriteMode::Update, body)?;
+    pub(crate) fn read(mut r: Reader<'_>) -> Result<Self, ValidationErrors> {
         let update = Self {
-            first_name: r.patch("firstName", reader::name),
-            last_name: r.patch("lastName", reader::name),
-            job_title: r.patch("jobTitle", reader::name),
-            is_admin: r.set("isAdmin", reader::boolean),
-            timezone: r.patch("timezone", reader::timezone),
-            language: r.patch("language", reader::language),
-            extension: r.patch("extension", reader::extension),
+            first_name: r.patch("firstName", formats::name),
+            last_name: r.patch("lastName", formats::name),
+            job_title: r.patch("jobTitle", formats::name),
+            is_admin: r.set("isAdmin", formats::boolean),
+            timezone: r.patch("timezone", formats::timezone),
+            language: r.patch("language", formats::language),
+            extension: r.patch("extension", formats::extension),
         };
         r.finish()?;
         Ok(update)

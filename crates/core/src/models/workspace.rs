@@ -2,14 +2,14 @@
 //! fields, field table, and the create/update inputs.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::fields::{FieldFormat, FieldSpec, FieldType};
+use crate::formats;
 use crate::macros::{impl_parse_enum, string_enum};
 use crate::model_id::ModelId;
-use crate::reader::{self, Reader, missing};
-use crate::validate::{Patch, ValidationErrors, WriteMode};
+use crate::reader::{Reader, missing};
+use crate::validate::{Patch, ValidationErrors};
 use crate::values::{Name, PhoneNumber};
 
 const MODEL: ModelId = ModelId::GenericWorkspace;
@@ -40,18 +40,23 @@ pub struct WorkspaceFields {
     pub name: String,
     /// IANA time zone name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub timezone: Option<String>,
     /// ISO 3166-1 alpha-2 country code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub country: Option<String>,
     /// The workspace's main numbers, E.164.
     #[serde(default)]
+    #[schema(required = true)]
     pub phone_numbers: Vec<PhoneNumber>,
     /// Workspace state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub status: Option<WorkspaceStatus>,
     /// Whether this is the account's main workspace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub is_primary: Option<bool>,
 }
 
@@ -78,7 +83,9 @@ pub static FIELDS: &[FieldSpec] = &[
         "The workspace's name, 1 to 250 characters.",
     )
     .read_write()
-    .required(),
+    .required()
+    .sortable()
+    .always_present(),
     FieldSpec::new(
         "timezone",
         "Time zone",
@@ -124,12 +131,10 @@ pub struct WorkspaceCreate {
 }
 
 impl WorkspaceCreate {
-    /// Parses a create body.
-    pub fn parse(body: &Value) -> Result<Self, ValidationErrors> {
-        let mut r = Reader::new(MODEL, WriteMode::Create, body)?;
-        let name = r.optional("name", reader::name);
-        let timezone = r.optional("timezone", reader::timezone);
-        let country = r.optional("country", reader::country);
+    pub(crate) fn read(mut r: Reader<'_>) -> Result<Self, ValidationErrors> {
+        let name = r.optional("name", formats::name);
+        let timezone = r.optional("timezone", formats::timezone);
+        let country = r.optional("country", formats::country);
         r.finish()?;
         Ok(Self {
             name: name.ok_or_else(|| missing(MODEL, "name"))?,
@@ -151,13 +156,11 @@ pub struct WorkspaceUpdate {
 }
 
 impl WorkspaceUpdate {
-    /// Parses an update body.
-    pub fn parse(body: &Value) -> Result<Self, ValidationErrors> {
-        let mut r = Reader::new(MODEL, WriteMode::Update, body)?;
+    pub(crate) fn read(mut r: Reader<'_>) -> Result<Self, ValidationErrors> {
         let update = Self {
-            name: r.set("name", reader::name),
-            timezone: r.patch("timezone", reader::timezone),
-            country: r.patch("country", reader::country),
+            name: r.set("name", formats::name),
+            timezone: r.patch("timezone", formats::timezone),
+            country: r.patch("country", formats::country),
         };
         r.finish()?;
         Ok(update)

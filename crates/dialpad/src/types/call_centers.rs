@@ -31,7 +31,8 @@ pub struct CallCenterProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_action: Option<FirstAction>,
     /// The Friday hours of operation.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub friday_hours: Vec<String>,
     /// The description of the call center.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,7 +47,8 @@ pub struct CallCenterProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Int64>,
     /// The Monday hours of operation.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub monday_hours: Vec<String>,
     /// The name of the group.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,7 +60,8 @@ pub struct CallCenterProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub office_id: Option<Int64>,
     /// A list of phone numbers belonging to this group.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub phone_numbers: Vec<String>,
     /// The number of seconds to allow the group line to ring before going to voicemail.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,31 +70,37 @@ pub struct CallCenterProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routing_options: Option<RoutingOptions>,
     /// The Saturday hours of operation.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub saturday_hours: Vec<String>,
     /// The current enablement state of this group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<EnablementState>,
     /// The Sunday hours of operation.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sunday_hours: Vec<String>,
     /// The Thursday hours of operation.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub thursday_hours: Vec<String>,
     /// The timezone of the group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// The Tuesday hours of operation.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tuesday_hours: Vec<String>,
     /// Configure voice intelligence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_intelligence: Option<VoiceIntelligence>,
     /// List of emails used to send voicemail notifications.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub voicemail_notification_emails: Vec<String>,
     /// The Wednesday hours of operation.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub wednesday_hours: Vec<String>,
 }
 
@@ -194,10 +203,12 @@ pub struct VoiceIntelligence {
 #[serde(default)]
 pub struct OperatorCollection {
     /// A list of rooms that can currently act as operators for this group.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rooms: Vec<RoomProto>,
     /// A list of users who are currently operators of this group.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<UserProto>,
 }
 
@@ -227,7 +238,8 @@ pub struct UserOrRoomProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub office_id: Option<Int64>,
     /// The phone numbers associated with this entity.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub phone_numbers: Vec<String>,
     /// The current enablement state of this entity.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -263,7 +275,8 @@ pub struct RoomProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub office_id: Option<Int64>,
     /// The phone numbers assigned to this room.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub phone_numbers: Vec<String>,
     /// The current enablement state of this room.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -17,25 +17,29 @@ pub type CallCollection = Collection<CallProto>;
 #[serde(default)]
 pub struct CallProto {
     /// A list of admin call recording share links.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub admin_call_recording_share_links: Vec<String>,
     /// A unique number ID automatically assigned to each call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_id: Option<Int64>,
     /// A list of call recording share links.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub call_recording_share_links: Vec<String>,
     /// This is the contact involved in the call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<CallContactProto>,
     /// A list of CSAT urls related to the call.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub csat_recording_urls: Vec<String>,
     /// CSAT score related to the call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub csat_score: Option<String>,
     /// A list of CSAT texts related to the call.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub csat_transcriptions: Vec<String>,
     /// Any custom data.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,7 +84,8 @@ pub struct CallProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_transferred: Option<bool>,
     /// The labels associated to this call.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
     /// The master id of the specified call.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,13 +100,16 @@ pub struct CallProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_target: Option<CallContactProto>,
     /// List of associated recording details.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub recording_details: Vec<CallRecordingDetailsProto>,
     /// The routing breadcrumbs.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub routing_breadcrumbs: Vec<ApiCallRouterBreadcrumb>,
     /// A list of screen recording urls.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub screen_recording_urls: Vec<String>,
     /// Current call state.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -20,7 +20,8 @@ pub struct ContactProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The email addresses associated with this contact.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub emails: Vec<String>,
     /// The contact's extension number.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,7 +42,8 @@ pub struct ContactProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The phone numbers associated with this contact.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub phones: Vec<String>,
     /// The email address to display in a context where only one email can be shown.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -56,7 +58,8 @@ pub struct ContactProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// A list of websites associated with or belonging to this contact.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
 }
 
@@ -68,7 +71,8 @@ pub struct CreateContactMessage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// The contact's emails.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub emails: Vec<String>,
     /// The contact's extension number.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,13 +90,15 @@ pub struct CreateContactMessage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The contact's phone numbers.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub phones: Vec<String>,
     /// Deprecated by Dialpad.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trunk_group: Option<String>,
     /// A list of websites associated with or belonging to this contact.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
 }
 
@@ -105,7 +111,8 @@ pub struct CreateContactMessageWithUid {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// The contact's emails.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub emails: Vec<String>,
     /// The contact's extension number.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,7 +127,8 @@ pub struct CreateContactMessageWithUid {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The contact's phone numbers.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub phones: Vec<String>,
     /// Deprecated by Dialpad.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -129,7 +137,8 @@ pub struct CreateContactMessageWithUid {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
     /// A list of websites associated with or belonging to this contact.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
 }
 

@@ -11,18 +11,19 @@ use super::wire::{null_as_empty, opt_i64_as_number};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErrorEnvelope {
     /// The error itself.
-    pub error: ErrorBody,
+    pub error: DialpadErrorBody,
 }
 
 /// The `error` object: HTTP status, details and a message.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct ErrorBody {
+pub struct DialpadErrorBody {
     /// The HTTP status code, as a JSON number.
     #[serde(with = "opt_i64_as_number", skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// The individual errors; Dialpad sends one.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ErrorDetail>,
     /// A human-readable message (e.g. `bad_request`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,7 +51,7 @@ impl ErrorEnvelope {
     pub fn new(status: u16, reason: impl Into<String>, message: impl Into<String>) -> Self {
         let message = message.into();
         Self {
-            error: ErrorBody {
+            error: DialpadErrorBody {
                 code: Some(i64::from(status)),
                 errors: vec![ErrorDetail {
                     domain: Some("global".to_owned()),

@@ -97,7 +97,7 @@ mod tests {
 
     use serde_json::json;
 
-    use super::super::calls::{CallDirection, CallState};
+    use super::super::calls::{CallContactProto, CallDirection, CallPartyType, CallState};
     use super::super::wire::{DurationMs, Int64};
     use super::*;
 
@@ -116,6 +116,24 @@ mod tests {
         assert_eq!(event.direction, Some(CallDirection::Outbound));
         assert_eq!(event.duration, Some(DurationMs(60000.0)));
         assert_eq!(event.date_ended.map(|d| d.millis()), Some(1356998460000));
+        let target = event.target.expect("target");
+        assert_eq!(target.r#type, Some(CallPartyType::User));
+        let routed: CallEvent = serde_json::from_value(json!({
+            "contact": {"id": "1001", "type": "local"},
+            "entry_point_target": {"id": "124", "type": "office"},
+            "proxy_target": {"type": "ivr_v2"}
+        }))
+        .unwrap();
+        let party = |p: Option<CallContactProto>| p.and_then(|p| p.r#type);
+        assert_eq!(party(routed.contact), Some(CallPartyType::Local));
+        assert_eq!(
+            party(routed.entry_point_target),
+            Some(CallPartyType::Office)
+        );
+        assert_eq!(
+            party(routed.proxy_target),
+            Some(CallPartyType::Other("ivr_v2".to_owned()))
+        );
         let later: CallEvent = serde_json::from_value(json!({"state": "ai_summary_v2"})).unwrap();
         assert_eq!(
             later.state,

@@ -1,19 +1,22 @@
-//! Dialpad API v2 wire types: serde models of the requests, responses and webhook events the
-//! connector exchanges with Dialpad, named after the spec's `protos.*` schemas. Every field is
-//! optional and unknown fields and enum values are tolerated, because Dialpad omits and adds
-//! freely; ids and timestamps go through the parsers in [`wire`].
+//! Dialpad API v2 wire types, named after the spec's `protos.*` schemas: requests, responses,
+//! list queries and webhook events. Reached by module (`types::calls::CallDirection`) so they
+//! never clash with patchbay-core's models; fields are optional, unknown values tolerated.
 
 mod open_enum;
 
+pub mod call_actions;
 pub mod call_centers;
 pub mod calls;
 pub mod common;
 pub mod company;
 pub mod contacts;
+pub mod devices;
 pub mod error;
 pub mod events;
 pub mod oauth;
 pub mod offices;
+pub mod plan;
+pub mod queries;
 pub mod routing;
 pub mod stats;
 pub mod subscriptions;
@@ -22,19 +25,10 @@ pub mod users;
 pub mod webhooks;
 pub mod wire;
 
-pub use call_centers::*;
-pub use calls::*;
-pub use common::*;
-pub use company::*;
-pub use contacts::*;
-pub use error::*;
-pub use events::*;
-pub use oauth::*;
-pub use offices::*;
-pub use routing::*;
-pub use stats::*;
-pub use subscriptions::*;
-pub use transcripts::*;
-pub use users::*;
-pub use webhooks::*;
-pub use wire::{DurationMs, EpochMillis, Int64, NaiveUtcDateTime, OpaqueId};
+// Names that only Dialpad has, re-exported for brevity; everything else goes by module.
+pub use common::Collection;
+pub use error::ErrorEnvelope;
+pub use queries::ListQuery;
+pub use wire::{
+    DurationMs, EpochMillis, Int64, NaiveUtcDateTime, Nullable, OpaqueId, SecretString,
+};

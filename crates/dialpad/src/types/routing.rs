@@ -33,7 +33,8 @@ pub struct RoutingOptionsInner {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action_target_type: Option<TargetType>,
     /// DTMF menu options.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dtmf: Vec<DtmfMapping>,
     /// The routing strategy that should be used when dialing operators.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -24,7 +24,8 @@ pub type AgentStatusEventSubscriptionCollection = Collection<AgentStatusEventSub
 #[serde(default)]
 pub struct CallEventSubscriptionProto {
     /// The call event subscription's list of call states.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub call_states: Vec<CallState>,
     /// Whether or not the call event subscription is enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,7 +55,8 @@ pub struct CallEventSubscriptionProto {
 #[serde(default)]
 pub struct CreateCallEventSubscription {
     /// The call event subscription's list of call states.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub call_states: Vec<CallState>,
     /// Whether or not the call event subscription is enabled.
     #[serde(skip_serializing_if = "Option::is_none")]

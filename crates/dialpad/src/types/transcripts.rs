@@ -14,7 +14,8 @@ pub struct TranscriptProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_id: Option<Int64>,
     /// An array of individual lines of the transcript.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<TranscriptLineProto>,
 }
 

@@ -15,7 +15,8 @@ pub type UserCollection = Collection<UserProto>;
 #[serde(default)]
 pub struct UserProto {
     /// A list of office IDs for which this user has admin privileges.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub admin_office_ids: Vec<Int64>,
     /// The id of the user's company.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -45,7 +46,8 @@ pub struct UserProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duty_status_started: Option<NaiveUtcDateTime>,
     /// A list of email addresses belonging to this user.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub emails: Vec<String>,
     /// The extension that should be associated with this user in the company or office IVR
     /// directory.
@@ -56,10 +58,12 @@ pub struct UserProto {
     pub first_name: Option<String>,
     /// A list of phone numbers that should be dialed in addition to the user's Dialpad number(s)
     /// upon receiving a call.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub forwarding_numbers: Vec<String>,
     /// Details regarding the groups that this user is a member of.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_details: Vec<GroupDetailsProto>,
     /// The user's id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,7 +120,8 @@ pub struct UserProto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub onboarding_completed: Option<bool>,
     /// A list of phone numbers belonging to this user.
-    #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "null_as_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub phone_numbers: Vec<String>,
     /// The session type of operator's current occupied call or digital.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -257,8 +262,8 @@ pub struct PresenceStatus {
     #[serde(skip_serializing_if = "Nullable::is_absent")]
     pub provider: Nullable<String>,
     /// Predefined templates will be only used for the supported types.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<PresenceStatusType>,
+    #[serde(skip_serializing_if = "Nullable::is_absent")]
+    pub r#type: Nullable<PresenceStatusType>,
 }
 
 open_enum! {

@@ -106,7 +106,8 @@ mod tests {
     struct Patch {
         #[serde(skip_serializing_if = "Nullable::is_absent")]
         name: Nullable<String>,
-        #[serde(deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+        #[serde(deserialize_with = "null_as_empty")]
+        #[serde(skip_serializing_if = "Vec::is_empty")]
         tags: Vec<String>,
     }
 
@@ -122,7 +123,10 @@ mod tests {
             ..Patch::default()
         };
         assert_eq!(serde_json::to_value(&absent).unwrap(), json!({}));
-        assert_eq!(serde_json::to_value(&cleared).unwrap(), json!({"name": null}));
+        assert_eq!(
+            serde_json::to_value(&cleared).unwrap(),
+            json!({"name": null})
+        );
         assert_eq!(serde_json::to_value(&set).unwrap(), json!({"name": "Ada"}));
     }
 
@@ -131,8 +135,14 @@ mod tests {
         let read = |body| serde_json::from_value::<Patch>(body).unwrap().name;
         assert_eq!(read(json!({})), Nullable::Absent);
         assert_eq!(read(json!({"name": null})), Nullable::Null);
-        assert_eq!(read(json!({"name": "Ada"})), Nullable::Value("Ada".to_owned()));
-        assert_eq!(read(json!({"name": "Ada"})).value().map(String::as_str), Some("Ada"));
+        assert_eq!(
+            read(json!({"name": "Ada"})),
+            Nullable::Value("Ada".to_owned())
+        );
+        assert_eq!(
+            read(json!({"name": "Ada"})).value().map(String::as_str),
+            Some("Ada")
+        );
     }
 
     #[test]

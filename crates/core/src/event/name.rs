@@ -1,21 +1,17 @@
-//! Unified events: typed event names (`telephonyCall::created`, `connection::unauthorized`),
-//! the subscription patterns that select them (`genericContact::*`, `*`), and the envelope
-//! delivered to subscribers.
+//! Event names: typed event types (`telephonyCall::created`, `connection::unauthorized`) and
+//! the subscription patterns that select them (`genericContact::*`, `*`), each a plain
+//! string on the wire.
 
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::link::{Link, ResourceRef};
 use crate::macros::{impl_parse_enum, string_enum};
 use crate::model_id::{ModelId, UnknownModel};
-use crate::operation::Operation;
-use crate::resource::Resource;
 
 /// The prefix of connection events.
 const CONNECTION: &str = "connection";
@@ -258,106 +254,4 @@ string_serde! {
         "telephonyCall::created", Some(EventType::all().map(|e| e.to_string()).collect());
     EventFilter => "An event pattern: `*`, `<model>::*`, `connection::*`, or an exact event type.",
         "genericContact::*", None;
-}
-
-/// What an event carries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum EventData {
-    /// The resource as it is now (created, updated).
-    Resource(Box<Resource>),
-    /// A pointer to the resource (deleted, or when it could not be fetched).
-    Ref(ResourceRef),
-    /// A connection event's details.
-    Connection(ConnectionEventData),
-}
-
-impl From<Link> for EventData {
-    fn from(link: Link) -> Self {
-        match link {
-            Link::Ref(r) => EventData::Ref(r),
-            Link::Expanded(r) => EventData::Resource(r),
-        }
-    }
-}
-
-impl From<Resource> for EventData {
-    fn from(resource: Resource) -> Self {
-        EventData::Resource(Box::new(resource))
-    }
-}
-
-/// The details of a connection event.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ConnectionEventData {
-    /// The operations the connection is granted (empty once deleted). Required when
-    /// reading, so a malformed resource payload cannot pass for connection data.
-    pub operations: Vec<Operation>,
-    /// Why the connection became unauthorized, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-/// The envelope of every delivered event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Event {
-    /// Unique per event; receivers de-duplicate on it.
-    pub id: String,
-    /// What happened.
-    #[serde(rename = "type")]
-    pub event_type: EventType,
-    /// When it happened (or was observed), ISO 8601 UTC.
-    pub timestamp: DateTime<Utc>,
-    /// The connector of the connection concerned.
-    pub connector_id: String,
-    /// The owner of the connection concerned.
-    pub owner_id: String,
-    /// The resource, a reference to it, or connection details.
-    pub data: EventData,
-}
-
-impl Event {
-    /// A resource event; the type's model comes from `resource`, so they always agree.
-    pub fn resource(
-        id: impl Into<String>,
-        timestamp: DateTime<Utc>,
-        connector_id: impl Into<String>,
-        owner_id: impl Into<String>,
-        action: ResourceAction,
-        resource: impl Into<Link>,
-    ) -> Self {
-        let link = resource.into();
-        Self {
-            id: id.into(),
-            event_type: EventType::Resource {
-                model: link.model(),
-                action,
-            },
-            timestamp,
-            connector_id: connector_id.into(),
-            owner_id: owner_id.into(),
-            data: link.into(),
-        }
-    }
-
-    /// A connection event.
-    pub fn connection(
-        id: impl Into<String>,
-        timestamp: DateTime<Utc>,
-        connector_id: impl Into<String>,
-        owner_id: impl Into<String>,
-        action: ConnectionAction,
-        data: ConnectionEventData,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            event_type: EventType::Connection(action),
-            timestamp,
-            connector_id: connector_id.into(),
-            owner_id: owner_id.into(),
-            data: EventData::Connection(data),
-        }
-    }
 }
