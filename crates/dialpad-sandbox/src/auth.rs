@@ -1,6 +1,8 @@
 //! Who is calling: API keys (`Authorization: Bearer` or `?apikey=`) and OAuth access
 //! tokens, the OAuth apps and grants behind them, and the `Caller` extractor that
-//! authenticates a request and charges it to its company's rate limits.
+//! authenticates a request, refuses credentials of users who can no longer act,
+//! enforces "Requires a company admin API key" from the route table
+//! ([`crate::api::served`]), and charges the request to its company's rate limits.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,8 +12,10 @@ use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use crate::api::served;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::world::World;
 
 /// A registered OAuth app.
 #[derive(Clone)]
@@ -104,6 +108,39 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Refuses (401) a credential whose user no longer exists or is deleted,
+    /// cancelled or suspended: the key or token stops working with its user.
+    pub fn require_active(&self, world: &World) -> Result<(), ApiError> {
+        let active = world
+            .company(self.company_id)
+            .and_then(|c| c.users.get(&self.user_id))
+            .is_some_and(crate::world::User::can_authenticate);
+        if active {
+            Ok(())
+        } else {
+            Err(ApiError::unauthorized(
+                "the user of this api key or access token is no longer active",
+            ))
+        }
+    }
+
+    /// "Requires a company admin API key": the key's user must be a company admin (a
+    /// super admin). An OAuth token acts for the user who authorized it, so it passes
+    /// when that user is a company admin (the operation's scope is checked besides).
+    pub fn require_company_admin(&self, world: &World) -> Result<(), ApiError> {
+        let admin = world
+            .company(self.company_id)
+            .and_then(|c| c.live_user(self.user_id))
+            .is_some_and(|u| u.is_super_admin);
+        if admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "this operation requires a company admin API key",
+            ))
+        }
+    }
+
     /// Refuses an OAuth token that was not granted `scope` (API keys pass).
     pub fn require_scope(&self, scope: &str) -> Result<(), ApiError> {
         match &self.scopes {
@@ -166,15 +203,22 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(ApiError::unauthorized("invalid api key or access token"));
             }
         };
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .and_then(|m| served::lookup(parts.method.as_str(), m.as_str()));
+        {
+            let world = state.world.read();
+            caller.require_active(&world)?;
+            if route.is_some_and(|r| r.company_admin) {
+                caller.require_company_admin(&world)?;
+            }
+        }
         if state.rate_limits_enabled() {
-            let route = parts
-                .extensions
-                .get::<MatchedPath>()
-                .map(MatchedPath::as_str)
-                .unwrap_or_else(|| parts.uri.path());
+            let template = route.map_or("(unmatched)", |r| r.template);
             state
                 .limiter
-                .check(caller.company_id, &parts.method, route)
+                .check(caller.company_id, &parts.method, template)
                 .map_err(|wait| ApiError::rate_limited(Some(wait.as_secs().max(1))))?;
         }
         Ok(caller)

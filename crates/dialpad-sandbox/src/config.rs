@@ -20,14 +20,42 @@ pub struct SandboxConfig {
     pub call_page_size: usize,
     /// Whether Dialpad's rate limits are enforced.
     pub rate_limits: bool,
-    /// Lifetime of OAuth access tokens.
+    /// Lifetime of OAuth access tokens (at most [`Self::MAX_TOKEN_TTL`]).
     pub token_ttl: Duration,
-    /// Time between two states of a simulated call.
+    /// Time between two states of a simulated call (at most [`Self::MAX_CALL_STEP`]).
     pub call_step: Duration,
-    /// How long a stats request stays `processing`.
+    /// How long a stats request stays `processing` (at most
+    /// [`Self::MAX_STATS_PROCESSING`]).
     pub stats_processing: Duration,
-    /// Timeout of one webhook delivery attempt.
+    /// Timeout of one webhook delivery attempt (at most
+    /// [`Self::MAX_DELIVERY_TIMEOUT`]).
     pub delivery_timeout: Duration,
+    /// Events waiting for delivery per webhook; more are dropped and counted as failed.
+    pub delivery_queue: usize,
+}
+
+impl SandboxConfig {
+    /// Longest access-token lifetime: ten years, far beyond any test, and small
+    /// enough that no clock arithmetic on it overflows.
+    pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+    /// Longest call step: an hour.
+    pub const MAX_CALL_STEP: Duration = Duration::from_secs(3600);
+    /// Longest time a stats request stays `processing`: a day.
+    pub const MAX_STATS_PROCESSING: Duration = Duration::from_secs(24 * 3600);
+    /// Longest timeout of one delivery attempt: a minute.
+    pub const MAX_DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
+
+    /// This configuration with every duration cut to its maximum and at least one
+    /// slot per delivery queue, so that no setting can wrap when it is stored in
+    /// milliseconds.
+    pub fn clamped(mut self) -> Self {
+        self.token_ttl = self.token_ttl.min(Self::MAX_TOKEN_TTL);
+        self.call_step = self.call_step.min(Self::MAX_CALL_STEP);
+        self.stats_processing = self.stats_processing.min(Self::MAX_STATS_PROCESSING);
+        self.delivery_timeout = self.delivery_timeout.min(Self::MAX_DELIVERY_TIMEOUT);
+        self.delivery_queue = self.delivery_queue.max(1);
+        self
+    }
 }
 
 impl Default for SandboxConfig {
@@ -43,6 +71,7 @@ impl Default for SandboxConfig {
             call_step: Duration::from_millis(200),
             stats_processing: Duration::from_secs(2),
             delivery_timeout: Duration::from_secs(5),
+            delivery_queue: 10_000,
         }
     }
 }

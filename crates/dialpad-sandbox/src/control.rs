@@ -48,11 +48,13 @@ async fn companies(State(state): State<AppState>) -> Json<Value> {
         .values()
         .map(|c| {
             let shared = c.contacts.values().filter(|x| x.kind == "shared").count();
+            let deleted = c.users.values().filter(|u| u.is_deleted()).count();
             json!({
                 "company_id": c.id().to_string(),
                 "name": c.proto.name,
                 "offices": c.offices.len(),
-                "users": c.users.len(),
+                "users": c.users.len() - deleted,
+                "deleted_users": deleted,
                 "call_centers": c.call_centers.len(),
                 "shared_contacts": shared,
                 "local_contacts": c.contacts.len() - shared,
@@ -80,7 +82,7 @@ async fn reset(State(state): State<AppState>, body: axum::body::Bytes) -> ApiRes
     Ok(Json(json!(ready_info(&state))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 struct AppBody {
     #[serde(default)]
     name: Option<String>,
@@ -91,6 +93,19 @@ struct AppBody {
     client_id: Option<String>,
     #[serde(default)]
     client_secret: Option<String>,
+}
+
+/// The client secret never reaches a log line.
+impl std::fmt::Debug for AppBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppBody")
+            .field("name", &self.name)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("consent", &self.consent)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 async fn register_app(
@@ -188,7 +203,7 @@ async fn list_faults(State(state): State<AppState>) -> Json<Value> {
 
 async fn add_fault(
     State(state): State<AppState>,
-    DpJson(rule): DpJson<FaultRule>,
+    DpJson(mut rule): DpJson<FaultRule>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     rule.validate().map_err(ApiError::bad_request)?;
     let answer = json!(rule);
@@ -250,4 +265,23 @@ fn optional_json<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> ApiRe
     }
     serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::AppBody;
+
+    #[test]
+    fn app_body_debug_hides_the_client_secret() {
+        let body: AppBody = serde_json::from_value(serde_json::json!({
+            "redirect_uris": [], "client_id": "app", "client_secret": "s3cret-value"
+        }))
+        .unwrap();
+        let shown = format!("{body:?}");
+        assert!(
+            !shown.contains("s3cret-value") && shown.contains("app"),
+            "{shown}"
+        );
+    }
 }

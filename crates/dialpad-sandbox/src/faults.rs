@@ -14,6 +14,7 @@ use parking_lot::Mutex;
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
+use crate::api::served::{self, router_template};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -39,7 +40,9 @@ pub enum FaultKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FaultRule {
     /// `"GET /api/v2/users/{id}"`, a bare route template (any method), `"*"` (every
-    /// route) or `"GET *"` (every route of one method).
+    /// route) or `"GET *"` (every route of one method). A template must be one the
+    /// sandbox serves (`api::served`), in its own spelling or the spec's
+    /// (`{office_id}`); it is stored in the sandbox's, with the method upper case.
     #[serde(default = "any_route")]
     pub route: String,
     pub kind: FaultKind,
@@ -62,7 +65,8 @@ fn any_route() -> String {
 }
 
 impl FaultRule {
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks the rule and normalises its route (see [`FaultRule::route`]).
+    pub fn validate(&mut self) -> Result<(), String> {
         if let Some(p) = self.probability
             && !(0.0..=1.0).contains(&p)
         {
@@ -74,14 +78,14 @@ impl FaultRule {
         if self.next == Some(0) {
             return Err("next must be at least 1".into());
         }
-        let path = match self.route.split_once(' ') {
+        let (method, path) = match self.route.split_once(' ') {
             Some((method, path)) => {
-                if !METHODS.iter().any(|m| m.eq_ignore_ascii_case(method)) {
+                let Some(known) = METHODS.iter().find(|m| m.eq_ignore_ascii_case(method)) else {
                     return Err(format!("unknown method {method:?} in route"));
-                }
-                path
+                };
+                (Some(*known), path.trim())
             }
-            None => self.route.as_str(),
+            None => (None, self.route.trim()),
         };
         if path != "*" && !path.starts_with('/') {
             return Err(format!(
@@ -90,6 +94,25 @@ impl FaultRule {
                 self.route
             ));
         }
+        let path = router_template(path).into_owned();
+        let served = match method {
+            _ if path == "*" => true,
+            // axum answers HEAD with a route's GET handler.
+            Some("HEAD") => served::lookup("GET", &path).is_some(),
+            Some(m) => served::lookup(m, &path).is_some(),
+            None => served::serves_path(&path),
+        };
+        if !served {
+            return Err(format!(
+                "the sandbox serves no route {:?}: use a route template it serves, such \
+                 as \"GET /api/v2/users/{{id}}\" (see the counters for the names)",
+                self.route
+            ));
+        }
+        self.route = match method {
+            Some(m) => format!("{m} {path}"),
+            None => path,
+        };
         Ok(())
     }
 

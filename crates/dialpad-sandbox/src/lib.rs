@@ -91,7 +91,8 @@ impl std::fmt::Debug for CompanyKey {
     }
 }
 
-/// A running sandbox. Dropping it stops the server.
+/// A running sandbox. Dropping it stops the server and its background work (live
+/// calls, webhook deliveries).
 #[derive(Debug)]
 pub struct Sandbox {
     state: AppState,
@@ -105,7 +106,10 @@ impl Sandbox {
     pub async fn start(config: SandboxConfig, listen: SocketAddr) -> std::io::Result<Self> {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        let state = AppState::new(config);
+        // Seeding is CPU-bound (seconds at large sizes): keep it off the async workers.
+        let state = tokio::task::spawn_blocking(move || AppState::new(config))
+            .await
+            .map_err(std::io::Error::other)??;
         *state.base_url.write() = format!("http://{addr}");
         let router = app(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
@@ -145,15 +149,18 @@ impl Sandbox {
         ready_info(&self.state)
     }
 
-    /// Stops accepting, lets in-flight requests finish, and waits for the server.
+    /// Stops accepting, lets in-flight requests finish, waits for the server, then
+    /// ends every live call and drops every pending webhook delivery.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        match self.task.take() {
+        let served = match self.task.take() {
             Some(task) => task.await.unwrap_or(Ok(())),
             None => Ok(()),
-        }
+        };
+        self.state.close();
+        served
     }
 }
 
@@ -162,6 +169,7 @@ impl Drop for Sandbox {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+        self.state.close();
     }
 }
 

@@ -2,11 +2,15 @@
 //! the page it ends; the next page starts after it, so inserts and deletes between
 //! pages neither repeat nor skip the records that stay.
 
+use std::ops::Bound;
+use std::str::FromStr;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 
 use crate::error::ApiError;
+use crate::world::Counter;
 
 /// A page of a collection in Dialpad's shape. `cursor` is absent on the last page.
 #[derive(Debug, Serialize)]
@@ -33,15 +37,33 @@ pub fn decode(kind: &str, cursor: &str) -> Result<String, ApiError> {
     }
 }
 
+/// Where a page of `kind` starts: after the key its cursor names, or at the
+/// beginning without one. A cursor that does not decode, belongs to another
+/// collection or names no key of this type is a 400.
+pub fn after<K: FromStr>(kind: &str, cursor: Option<&str>) -> Result<Bound<K>, ApiError> {
+    let Some(cursor) = cursor else {
+        return Ok(Bound::Unbounded);
+    };
+    decode(kind, cursor)?
+        .parse()
+        .map(Bound::Excluded)
+        .map_err(|_| ApiError::bad_request("invalid cursor"))
+}
+
 /// The page size of a list that takes Dialpad's soft-deprecated `limit`: at most
-/// 100, and, as Dialpad documents, a request asking for more gets a 400 one time in
-/// five, so a client that assumed larger pages notices.
-pub fn size_with_limit(default: usize, limit: Option<i64>) -> Result<usize, ApiError> {
+/// 100. As Dialpad documents, 20% of the requests asking for more get a 400 so a
+/// client that assumed larger pages notices; the sandbox makes it deterministic:
+/// every fifth such request of a company (`oversized` counts them) is refused.
+pub fn size_with_limit(
+    default: usize,
+    limit: Option<i64>,
+    oversized: &Counter,
+) -> Result<usize, ApiError> {
     match limit {
         None => Ok(default),
         Some(n) if n < 1 => Err(ApiError::bad_request("limit must be at least 1")),
         Some(n) if n > 100 => {
-            if rand::random_ratio(1, 5) {
+            if oversized.bump() % 5 == 4 {
                 Err(ApiError::bad_request(
                     "limit values greater than 100 are not supported: omit limit",
                 ))
@@ -79,6 +101,31 @@ mod tests {
         assert_eq!(decode("users", &c).unwrap(), "42");
         assert!(decode("contacts", &c).is_err());
         assert!(decode("users", "%%%").is_err());
+    }
+
+    #[test]
+    fn after_reads_a_cursors_key_and_refuses_one_of_another_type() {
+        assert_eq!(after::<i64>("users", None).unwrap(), Bound::Unbounded);
+        let c = encode("users", "42");
+        assert_eq!(
+            after::<i64>("users", Some(&c)).unwrap(),
+            Bound::Excluded(42)
+        );
+        assert!(after::<i64>("users", Some(&encode("users", "x"))).is_err());
+        assert!(after::<String>("contacts", Some(&c)).is_err());
+    }
+
+    #[test]
+    fn every_fifth_oversized_limit_is_refused() {
+        let counter = Counter::default();
+        let refused: Vec<bool> = (0..10)
+            .map(|_| size_with_limit(100, Some(500), &counter).is_err())
+            .collect();
+        let mut want = vec![false; 10];
+        want[4] = true;
+        want[9] = true;
+        assert_eq!(refused, want);
+        assert_eq!(size_with_limit(100, Some(7), &counter).unwrap(), 7);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use axum::http::Method;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
 /// A limit: `count` requests per `period`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,29 +48,50 @@ pub fn operation_limit(method: &Method, route: &str) -> Limit {
     }
 }
 
-/// Times of the requests charged in the current window, per (company, bucket).
+/// Times of the requests charged in the current window, sharded per company: each
+/// company has its own lock, so companies never wait for each other, and requests
+/// are keyed by their static route template and method, so charging one allocates
+/// nothing once its bucket exists.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    buckets: Mutex<HashMap<(i64, String), VecDeque<Instant>>>,
+    companies: RwLock<HashMap<i64, Mutex<Buckets>>>,
+}
+
+#[derive(Debug, Default)]
+struct Buckets {
+    company: VecDeque<Instant>,
+    operations: HashMap<(&'static str, Method), VecDeque<Instant>>,
 }
 
 impl RateLimiter {
     /// Charges one request; on refusal, how long until one would pass, rounded up to
     /// whole seconds (what `Retry-After` carries: waiting that long is enough).
-    pub fn check(&self, company: i64, method: &Method, route: &str) -> Result<(), Duration> {
+    pub fn check(
+        &self,
+        company: i64,
+        method: &Method,
+        route: &'static str,
+    ) -> Result<(), Duration> {
+        let companies = self.companies.read();
+        let Some(shard) = companies.get(&company) else {
+            drop(companies);
+            self.companies.write().entry(company).or_default();
+            return self.check(company, method, route);
+        };
+        let mut guard = shard.lock();
+        let buckets = &mut *guard;
         let now = Instant::now();
-        let op_key = (company, format!("{method} {route}"));
-        let global_key = (company, String::new());
-        let op_limit = operation_limit(method, route);
-        let mut buckets = self.buckets.lock();
+        let op_log = buckets
+            .operations
+            .entry((route, method.clone()))
+            .or_default();
         // Both must pass before either is charged, so a refused request costs nothing.
-        let global = Self::probe(&mut buckets, &global_key, COMPANY_LIMIT, now);
-        let op = Self::probe(&mut buckets, &op_key, op_limit, now);
+        let global = probe(&mut buckets.company, COMPANY_LIMIT, now);
+        let op = probe(op_log, operation_limit(method, route), now);
         match (global, op) {
             (Ok(()), Ok(())) => {
-                for key in [global_key, op_key] {
-                    buckets.entry(key).or_default().push_back(now);
-                }
+                buckets.company.push_back(now);
+                op_log.push_back(now);
                 Ok(())
             }
             (Err(a), Err(b)) => Err(whole_seconds(a.max(b))),
@@ -78,32 +99,24 @@ impl RateLimiter {
         }
     }
 
-    /// Forgets requests that left the window; refuses when the window is full.
-    fn probe(
-        buckets: &mut HashMap<(i64, String), VecDeque<Instant>>,
-        key: &(i64, String),
-        limit: Limit,
-        now: Instant,
-    ) -> Result<(), Duration> {
-        let Some(log) = buckets.get_mut(key) else {
-            return Ok(());
-        };
-        while log
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= limit.period)
-        {
-            log.pop_front();
-        }
-        match log.front() {
-            Some(oldest) if log.len() >= limit.count as usize => {
-                Err(limit.period.saturating_sub(now.duration_since(*oldest)))
-            }
-            _ => Ok(()),
-        }
-    }
-
     pub fn clear(&self) {
-        self.buckets.lock().clear();
+        self.companies.write().clear();
+    }
+}
+
+/// Forgets requests that left the window; refuses when the window is full.
+fn probe(log: &mut VecDeque<Instant>, limit: Limit, now: Instant) -> Result<(), Duration> {
+    while log
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= limit.period)
+    {
+        log.pop_front();
+    }
+    match log.front() {
+        Some(oldest) if log.len() >= limit.count as usize => {
+            Err(limit.period.saturating_sub(now.duration_since(*oldest)))
+        }
+        _ => Ok(()),
     }
 }
 

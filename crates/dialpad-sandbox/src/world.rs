@@ -2,14 +2,21 @@
 //! serialised in Dialpad's own JSON shapes (`protos.*` of the spec).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
-use crate::ids::{ser_i64, ser_opt_i64, ser_vec_i64};
+use crate::ids::{ser_i64, ser_opt_i64};
+
+mod contacts;
+mod users;
+
+pub use contacts::Contact;
+pub use users::{DISABLED_USER_STATES, GroupDetails, User, VoicemailSettings};
 
 /// All companies of the sandbox.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct World {
     pub companies: BTreeMap<i64, Company>,
     next_id: i64,
@@ -56,12 +63,26 @@ pub const TARGET_TYPES: &[&str] = &[
 /// Key that orders concluded calls newest first, ties broken by id.
 pub type CallKey = (Reverse<i64>, i64);
 
-#[derive(Debug, Default)]
+/// A name as Dialpad displays it: first and last name, trimmed.
+pub fn display_name(first: &str, last: &str) -> String {
+    format!("{first} {last}").trim().to_owned()
+}
+
+/// One company's data. Contacts are written only through [`Company::insert_contact`]
+/// and [`Company::remove_contact`], which keep the owner and phone indexes in step.
+#[derive(Debug, Default, Clone)]
 pub struct Company {
     pub proto: CompanyProto,
     pub offices: BTreeMap<i64, Office>,
+    /// Every user, deleted ones included (as tombstones, see [`User::tombstone`]).
     pub users: BTreeMap<i64, User>,
+    /// Read freely; write through [`Company::insert_contact`] and
+    /// [`Company::remove_contact`].
     pub contacts: BTreeMap<String, Contact>,
+    /// Local contact ids by owner, in id order (the contacts list's `owner_id`).
+    owner_index: HashMap<i64, BTreeSet<String>>,
+    /// Contact ids by phone number, each list in id order (matching a call's number).
+    phone_index: HashMap<String, Vec<String>>,
     pub call_centers: BTreeMap<i64, CallCenter>,
     /// Concluded calls, newest first.
     pub calls: BTreeMap<CallKey, Call>,
@@ -70,6 +91,27 @@ pub struct Company {
     pub live_calls: HashMap<i64, Call>,
     pub webhooks: BTreeMap<i64, Webhook>,
     pub subscriptions: BTreeMap<i64, Subscription>,
+    /// Requests that asked for a soft-deprecated `limit` above 100 (see
+    /// `page::size_with_limit`).
+    pub oversized_limits: Counter,
+}
+
+/// A request counter that lives in the data (reset with it) and counts under a read
+/// lock.
+#[derive(Debug, Default)]
+pub struct Counter(AtomicU64);
+
+impl Counter {
+    /// Counts one; answers how many were counted before it.
+    pub fn bump(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+impl Clone for Counter {
+    fn clone(&self) -> Self {
+        Self(AtomicU64::new(self.0.load(Ordering::Relaxed)))
+    }
 }
 
 impl Company {
@@ -111,6 +153,16 @@ impl Company {
             .values()
             .find(|u| u.emails.iter().any(|e| e.eq_ignore_ascii_case(email)))
     }
+
+    /// A user who has not been deleted (a deleted user is a tombstone, readable by id
+    /// but no longer something a request can act on or refer to).
+    pub fn live_user(&self, id: i64) -> Option<&User> {
+        self.users.get(&id).filter(|u| !u.is_deleted())
+    }
+
+    pub fn live_user_mut(&mut self, id: i64) -> Option<&mut User> {
+        self.users.get_mut(&id).filter(|u| !u.is_deleted())
+    }
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -151,120 +203,24 @@ pub struct Office {
     pub friday_hours: Vec<String>,
     pub saturday_hours: Vec<String>,
     pub sunday_hours: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e911_address: Option<E911Address>,
     #[serde(skip)]
     pub company_id: i64,
     #[serde(skip)]
     pub hours_on: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct VoicemailSettings {
-    pub is_default_voicemail: bool,
-    pub name: String,
-    pub voicemail_notifications_enabled: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct GroupDetails {
-    pub do_not_disturb: bool,
-    #[serde(serialize_with = "ser_i64")]
-    pub group_id: i64,
-    pub group_type: &'static str,
-    pub role: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct User {
-    #[serde(serialize_with = "ser_i64")]
-    pub id: i64,
-    #[serde(serialize_with = "ser_i64")]
-    pub company_id: i64,
-    #[serde(serialize_with = "ser_i64")]
-    pub office_id: i64,
-    #[serde(serialize_with = "ser_vec_i64")]
-    pub admin_office_ids: Vec<i64>,
+/// An office's emergency address (`protos.office.E911Message` in, `E911GetProto` out).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct E911Address {
+    pub address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address2: Option<String>,
+    pub city: String,
     pub country: String,
-    pub date_active: Option<String>,
-    pub date_added: String,
-    pub date_first_login: Option<String>,
-    pub display_name: String,
-    pub do_not_disturb: bool,
-    pub emails: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extension: Option<String>,
-    pub first_name: String,
-    pub forwarding_numbers: Vec<String>,
-    pub group_details: Vec<GroupDetails>,
-    pub image_url: String,
-    pub international_dialing_enabled: bool,
-    pub is_admin: bool,
-    pub is_available: bool,
-    pub is_on_duty: bool,
-    pub is_online: bool,
-    pub is_super_admin: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub job_title: Option<String>,
-    pub language: String,
-    pub last_name: String,
-    pub license: String,
-    pub muted: bool,
-    pub on_duty_status: &'static str,
-    pub onboarding_completed: bool,
-    pub phone_numbers: Vec<String>,
     pub state: String,
-    pub timezone: String,
-    pub voicemail: VoicemailSettings,
-}
-
-impl User {
-    pub fn primary_phone(&self) -> Option<&str> {
-        self.phone_numbers.first().map(String::as_str)
-    }
-
-    pub fn primary_email(&self) -> Option<&str> {
-        self.emails.first().map(String::as_str)
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Contact {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub first_name: String,
-    pub last_name: String,
-    pub display_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub company_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub job_title: Option<String>,
-    pub emails: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary_email: Option<String>,
-    pub phones: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary_phone: Option<String>,
-    pub urls: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extension: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub trunk_group: Option<String>,
-    #[serde(
-        serialize_with = "ser_opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub owner_id: Option<i64>,
-}
-
-impl Contact {
-    /// Recomputes the fields Dialpad derives from the others.
-    pub fn refresh_derived(&mut self) {
-        self.display_name = format!("{} {}", self.first_name, self.last_name)
-            .trim()
-            .to_owned();
-        self.primary_email = self.emails.first().cloned();
-        self.primary_phone = self.phones.first().cloned();
-    }
+    pub zip: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -385,6 +341,20 @@ pub struct Call {
     pub has_transcript: bool,
 }
 
+impl Call {
+    /// Whether the call is to or from the target: a user (the call's user), an
+    /// office (the user's office at the time of the call) or a call center (the one it
+    /// came in through). Targets the sandbox has no model for match nothing.
+    pub fn matches_target(&self, target_type: &str, target_id: i64) -> bool {
+        match target_type {
+            "user" => self.user_id == target_id,
+            "office" => self.office_id == target_id,
+            "callcenter" => self.call_center_id == Some(target_id),
+            _ => false,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Webhook {
     pub id: i64,
@@ -427,4 +397,16 @@ pub struct Subscription {
     pub webhook_id: i64,
     pub enabled: bool,
     pub kind: SubscriptionKind,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_name_trims_a_missing_half() {
+        assert_eq!(display_name("Ada", "Lovelace"), "Ada Lovelace");
+        assert_eq!(display_name("", "Lovelace"), "Lovelace");
+        assert_eq!(display_name("Ada", ""), "Ada");
+    }
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod spec;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -482,21 +483,153 @@ async fn patching_a_user_validates_and_changes_only_what_it_names() {
     assert_envelope(status, &body, StatusCode::NOT_FOUND, "notFound");
 }
 
+/// An API key for a user of the first company, made through the control API.
+async fn key_for(sbx: &TestSandbox, user_id: &str) -> String {
+    let (status, made) = sbx
+        .control(Method::POST, "/api-keys", json!({"user_id": user_id}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    s(&made, "api_key").to_owned()
+}
+
 #[tokio::test]
-async fn a_deleted_user_is_answered_once_and_then_404() {
+async fn a_deleted_user_stays_as_a_tombstone_shaped_like_dialpads_example() {
     let sbx = TestSandbox::small().await;
     let users = sbx.all("/api/v2/users").await;
-    let victim = users.last().unwrap();
-    let path = format!("/api/v2/users/{}", s(victim, "id"));
+    // A user with calls and a call center, who is not the admin whose key we use.
+    let calls = sbx.all("/api/v2/call").await;
+    let victim = calls
+        .iter()
+        .map(|c| s(&c["target"], "id").to_owned())
+        .find(|id| {
+            let u = users.iter().find(|u| s(u, "id") == id).unwrap();
+            u["is_super_admin"] == false
+                && u["group_details"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|g| g["group_type"] == "callcenter")
+        })
+        .expect("a user with calls and a call center");
+    let victim_key = key_for(&sbx, &victim).await;
+    assert_eq!(
+        sbx.get_as(&victim_key, "/api/v2/users/me").await.0,
+        StatusCode::OK
+    );
+    let path = format!("/api/v2/users/{victim}");
+    let (_, before) = sbx.get(&path).await;
+
     let (status, deleted) = sbx.send(Method::DELETE, &path, Value::Null).await;
+    assert_eq!(status, StatusCode::OK, "{deleted}");
+    let examples = spec::load("examples.json");
+    let example = &examples["kesslerio_2026_02"]["DELETE /api/v2/users/{id}"]["response_200"]["json_example"]
+        ["value"];
+    let keys = |v: &Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&deleted), keys(example), "{deleted}");
+    assert_eq!(deleted["state"], "deleted");
+    assert_eq!(
+        s(&deleted, "display_name"),
+        format!("{} (deactivated)", s(&before, "display_name"))
+    );
+    assert_eq!(deleted["do_not_disturb"], true);
+    assert_eq!(
+        deleted["voicemail"]["voicemail_notifications_enabled"],
+        false
+    );
+    assert_eq!(deleted["office_id"], before["office_id"]);
+
+    // GET answers the tombstone; it cannot be changed or deleted again.
+    let (status, got) = sbx.get(&path).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(deleted["id"], victim["id"]);
-    let (status, body) = sbx.get(&path).await;
-    assert_envelope(status, &body, StatusCode::NOT_FOUND, "notFound");
+    assert_eq!(got, deleted);
     let (status, body) = sbx.send(Method::DELETE, &path, Value::Null).await;
     assert_envelope(status, &body, StatusCode::NOT_FOUND, "notFound");
-    let after = sbx.all("/api/v2/users").await;
-    assert_eq!(after.len(), users.len() - 1);
+    let (status, body) = sbx
+        .send(Method::PATCH, &path, json!({"job_title": "Ghost"}))
+        .await;
+    assert_envelope(status, &body, StatusCode::NOT_FOUND, "notFound");
+
+    // Listed only with state=deleted.
+    let listed = |items: Vec<Value>| ids(&items, "id").contains(&victim);
+    let all = sbx.all("/api/v2/users").await;
+    assert_eq!(all.len(), users.len() - 1);
+    assert!(!listed(all));
+    assert!(!listed(sbx.all("/api/v2/users?state=all").await));
+    let gone = sbx.all("/api/v2/users?state=deleted").await;
+    assert_eq!(ids(&gone, "id"), vec![victim.clone()]);
+    assert_eq!(count(&counts(&sbx, 0).await, "deleted_users"), 1);
+
+    // The user's key stops working, and the user leaves every call center.
+    let (status, body) = sbx.get_as(&victim_key, "/api/v2/users/me").await;
+    assert_envelope(status, &body, StatusCode::UNAUTHORIZED, "required");
+    for center in deleted_centers(&before) {
+        let (_, ops) = sbx
+            .get(&format!("/api/v2/callcenters/{center}/operators"))
+            .await;
+        assert!(!ids(ops["users"].as_array().unwrap(), "id").contains(&victim));
+    }
+
+    // Their calls are anonymized: listed only with include_anonymized=true.
+    let filter = format!("target_type=user&target_id={victim}");
+    assert!(sbx.all(&format!("/api/v2/call?{filter}")).await.is_empty());
+    let anonymized = sbx
+        .all(&format!("/api/v2/call?{filter}&include_anonymized=true"))
+        .await;
+    let theirs = calls
+        .iter()
+        .filter(|c| c["target"]["id"] == victim.as_str());
+    assert_eq!(anonymized.len(), theirs.count());
+    assert!(!anonymized.is_empty());
+    assert_eq!(
+        sbx.all("/api/v2/call").await.len(),
+        calls.len() - anonymized.len()
+    );
+    assert_eq!(
+        sbx.all("/api/v2/call?include_anonymized=true").await.len(),
+        calls.len()
+    );
+}
+
+fn deleted_centers(user: &Value) -> Vec<String> {
+    user["group_details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["group_type"] == "callcenter")
+        .map(|g| s(g, "group_id").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn keys_of_suspended_users_answer_401_until_the_user_is_active_again() {
+    let sbx = TestSandbox::small().await;
+    let suspended = sbx.all("/api/v2/users?state=suspended").await;
+    let seeded = key_for(&sbx, s(&suspended[0], "id")).await;
+    let (status, body) = sbx.get_as(&seeded, "/api/v2/users/me").await;
+    assert_envelope(status, &body, StatusCode::UNAUTHORIZED, "required");
+
+    let active = sbx
+        .all("/api/v2/users?state=active&company_admin=false")
+        .await;
+    let id = s(&active[0], "id").to_owned();
+    let key = key_for(&sbx, &id).await;
+    assert_eq!(sbx.get_as(&key, "/api/v2/users/me").await.0, StatusCode::OK);
+    let path = format!("/api/v2/users/{id}");
+    let (status, _) = sbx
+        .send(Method::PATCH, &path, json!({"state": "suspended"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = sbx.get_as(&key, "/api/v2/contacts").await;
+    assert_envelope(status, &body, StatusCode::UNAUTHORIZED, "required");
+    let (status, _) = sbx
+        .send(Method::PATCH, &path, json!({"state": "active"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sbx.get_as(&key, "/api/v2/users/me").await.0, StatusCode::OK);
 }
 
 // ---------------------------------------------------------------- contacts
@@ -869,6 +1002,297 @@ async fn call_centers_belong_to_their_office_and_operators_can_be_added_and_remo
         .send(Method::POST, &ops_path, json!({"role": "operator"}))
         .await;
     assert_envelope(status, &body, StatusCode::BAD_REQUEST, "badRequest");
+}
+
+/// A valid `CreateOfficeMessage`, changed by `patch`.
+fn office_body(patch: &Value) -> Value {
+    let mut body = json!({
+        "name": "Lisbon", "country": "PT", "currency": "EUR", "plan_period": "monthly",
+        "annual_commit_monthly_billing": false, "invoiced": false, "unified_billing": true,
+        "billing_address": {"address_line_1": "Rua 1", "city": "Lisboa", "country": "pt",
+                            "postal_code": "1000-001", "region": "Lisboa"},
+    });
+    for (k, v) in patch.as_object().unwrap() {
+        if v.is_null() {
+            body.as_object_mut().unwrap().remove(k);
+        } else {
+            body[k] = v.clone();
+        }
+    }
+    body
+}
+
+#[tokio::test]
+async fn creating_an_office_checks_what_the_spec_constrains_and_applies_its_defaults() {
+    let sbx = TestSandbox::small().await;
+    let e911 = json!({"address": "3001 Bishop Dr", "city": "San Ramon", "country": "us",
+                      "state": "ca", "zip": "94583"});
+    for patch in [
+        json!({"country": "XX"}),
+        json!({"country": "pt"}),
+        json!({"currency": "BTC"}),
+        json!({"country": null}),
+        json!({"country": "US"}),
+        json!({"country": "GB", "use_same_address": false}),
+        json!({"country": "US", "e911_address": {"address": "1 Main St", "city": "X"}}),
+        json!({"ring_seconds": 9}),
+        json!({"ring_seconds": 46}),
+        json!({"first_action": "voicemail"}),
+        json!({"no_operators_action": "hang_up"}),
+        json!({"monday_hours": ["18:00", "08:00"]}),
+        json!({"group_description": "d".repeat(257)}),
+        json!({"mainline_number": "555-0100"}),
+    ] {
+        let (status, body) = sbx
+            .send(Method::POST, "/api/v2/offices", office_body(&patch))
+            .await;
+        assert_envelope(status, &body, StatusCode::BAD_REQUEST, "badRequest");
+    }
+
+    let (status, made) = sbx
+        .send(Method::POST, "/api/v2/offices", office_body(&json!({})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let office = &made["office"];
+    for day in ["monday", "tuesday", "wednesday", "thursday", "friday"] {
+        assert_eq!(
+            office[format!("{day}_hours")],
+            json!(["08:00", "18:00"]),
+            "{office}"
+        );
+    }
+    assert_eq!(office["saturday_hours"], json!([]));
+    assert_eq!(office["sunday_hours"], json!([]));
+    assert_eq!(office["first_action"], "operators");
+    assert_eq!(office["no_operators_action"], "voicemail");
+    assert_eq!(office["country"], "pt");
+    assert!(office.get("e911_address").is_none());
+
+    let (status, made) = sbx
+        .send(
+            Method::POST,
+            "/api/v2/offices",
+            office_body(
+                &json!({"name": "Austin 2", "country": "US", "currency": "USD",
+                               "e911_address": e911, "ring_seconds": 45,
+                               "first_action": "menu", "no_operators_action": "operator",
+                               "saturday_hours": ["10:00", "14:00"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let office = &made["office"];
+    assert_eq!(office["e911_address"]["zip"], "94583");
+    assert_eq!(office["ring_seconds"], "45");
+    assert_eq!(office["first_action"], "menu");
+    assert_eq!(office["no_operators_action"], "operator");
+    assert_eq!(office["saturday_hours"], json!(["10:00", "14:00"]));
+    let (_, got) = sbx
+        .get(&format!("/api/v2/offices/{}", s(office, "id")))
+        .await;
+    assert_eq!(&got, office);
+
+    // The billing address may stand in for the emergency address.
+    let (status, made) = sbx
+        .send(
+            Method::POST,
+            "/api/v2/offices",
+            office_body(
+                &json!({"name": "London 2", "country": "GB", "currency": "GBP",
+                               "use_same_address": true}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+}
+
+#[tokio::test]
+async fn adding_an_operator_checks_skill_level_license_type_and_role() {
+    let sbx = TestSandbox::small().await;
+    let office = s(&sbx.all("/api/v2/offices").await[0], "id").to_owned();
+    let center = s(
+        &sbx.all(&format!("/api/v2/offices/{office}/callcenters"))
+            .await[0],
+        "id",
+    )
+    .to_owned();
+    let path = format!("/api/v2/callcenters/{center}/operators");
+    let (_, ops) = sbx.get(&path).await;
+    let current = ids(ops["users"].as_array().unwrap(), "id");
+    let users = sbx.all("/api/v2/users?state=active").await;
+    let newcomer = ids(&users, "id")
+        .into_iter()
+        .find(|id| !current.contains(id))
+        .unwrap();
+    for bad in [
+        json!({"skill_level": 0}),
+        json!({"skill_level": 101}),
+        json!({"license_type": "talk"}),
+        json!({"role": "boss"}),
+    ] {
+        let mut body = bad.clone();
+        body["user_id"] = json!(newcomer);
+        let (status, answer) = sbx.send(Method::POST, &path, body).await;
+        assert_envelope(status, &answer, StatusCode::BAD_REQUEST, "badRequest");
+    }
+    let (status, added) = sbx
+        .send(
+            Method::POST,
+            &path,
+            json!({"user_id": newcomer, "skill_level": 100, "license_type": "lite_support_agents",
+                   "role": "admin", "keep_paid_numbers": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{added}");
+}
+
+#[tokio::test]
+async fn operator_changes_and_concurrent_patches_emit_events_in_the_order_they_happened() {
+    let sbx = TestSandbox::small().await;
+    let receiver = common::Receiver::start().await;
+    let (status, hook) = sbx
+        .send(
+            Method::POST,
+            "/api/v2/webhooks",
+            json!({"hook_url": receiver.url}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{hook}");
+    let hook_id = s(&hook, "id").to_owned();
+    for (family, body) in [
+        ("changelog", json!({"endpoint_id": hook_id})),
+        (
+            "contact",
+            json!({"endpoint_id": hook_id, "contact_type": "shared"}),
+        ),
+    ] {
+        let (status, sub) = sbx
+            .send(
+                Method::POST,
+                &format!("/api/v2/subscriptions/{family}"),
+                body,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{sub}");
+    }
+
+    // Operators: added, then removed, each a change-log event on the call center.
+    let office = s(&sbx.all("/api/v2/offices").await[0], "id").to_owned();
+    let center = s(
+        &sbx.all(&format!("/api/v2/offices/{office}/callcenters"))
+            .await[0],
+        "id",
+    )
+    .to_owned();
+    let path = format!("/api/v2/callcenters/{center}/operators");
+    let (_, ops) = sbx.get(&path).await;
+    let current = ids(ops["users"].as_array().unwrap(), "id");
+    let users = sbx.all("/api/v2/users?state=active").await;
+    let newcomer = ids(&users, "id")
+        .into_iter()
+        .find(|id| !current.contains(id))
+        .unwrap();
+    for method in [Method::POST, Method::DELETE] {
+        let (status, body) = sbx.send(method, &path, json!({"user_id": newcomer})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    // Twenty concurrent patches of one contact: the events arrive in the order of
+    // the changes, so the last one shows what the contact ended as.
+    let contact = s(&sbx.all("/api/v2/contacts").await[0], "id").to_owned();
+    let contact_path = format!("/api/v2/contacts/{contact}");
+    let patches = (0..20).map(|i| {
+        let sbx = &sbx;
+        let contact_path = &contact_path;
+        async move {
+            sbx.send(
+                Method::PATCH,
+                contact_path,
+                json!({"job_title": format!("title {i}")}),
+            )
+            .await
+        }
+    });
+    for (status, body) in futures_util::future::join_all(patches).await {
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let payloads = || -> Vec<Value> {
+        receiver
+            .all()
+            .iter()
+            .map(|r| serde_json::from_slice(&r.body).unwrap())
+            .collect()
+    };
+    common::eventually(std::time::Duration::from_secs(10), "22 events", || {
+        payloads().len() >= 22
+    })
+    .await;
+    let events = payloads();
+    let actions: Vec<&str> = events.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["operator_added", "operator_removed"]);
+    let added = &events[0];
+    assert_eq!(added["target"], json!({"type": "callcenter", "id": center}));
+    assert_eq!(added["additional_data"]["user_id"], newcomer.as_str());
+    let titles: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "updated")
+        .map(|e| s(&e["contact"], "job_title"))
+        .collect();
+    assert_eq!(titles.len(), 20);
+    let (_, now) = sbx.get(&contact_path).await;
+    assert_eq!(titles.last().copied(), Some(s(&now, "job_title")));
+    let dates: Vec<i64> = events
+        .iter()
+        .filter(|e| e["event"] == "updated")
+        .map(|e| ms(e, "event_timestamp"))
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
+}
+
+#[tokio::test]
+async fn owner_id_lists_exactly_the_owners_local_contacts_as_they_change() {
+    let sbx = TestSandbox::start(SandboxConfig {
+        page_size: 7,
+        ..config(3, 2_000)
+    })
+    .await;
+    let everything = sbx.all("/api/v2/contacts?include_local=true").await;
+    let owner = everything
+        .iter()
+        .find_map(|c| c["owner_id"].as_str())
+        .unwrap()
+        .to_owned();
+    let expected = |all: &[Value]| -> Vec<String> {
+        all.iter()
+            .filter(|c| c["owner_id"] == owner.as_str())
+            .map(|c| s(c, "id").to_owned())
+            .collect()
+    };
+    let listed = |items: Vec<Value>| ids(&items, "id");
+    let by_owner = format!("/api/v2/contacts?owner_id={owner}");
+    assert_eq!(listed(sbx.all(&by_owner).await), expected(&everything));
+
+    let (status, made) = sbx
+        .send(
+            Method::POST,
+            "/api/v2/contacts",
+            json!({"first_name": "Own", "last_name": "Contact", "owner_id": owner}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let first_own = expected(&everything)[0].clone();
+    let (status, _) = sbx
+        .send(
+            Method::DELETE,
+            &format!("/api/v2/contacts/{first_own}"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let now = sbx.all("/api/v2/contacts?include_local=true").await;
+    let want = expected(&now);
+    assert!(want.contains(&s(&made, "id").to_owned()) && !want.contains(&first_own));
+    assert_eq!(listed(sbx.all(&by_owner).await), want);
 }
 
 // ---------------------------------------------------------------- calls
@@ -1386,7 +1810,7 @@ async fn listing_calls_needs_a_company_admin_api_key() {
 }
 
 #[tokio::test]
-async fn limit_is_honoured_up_to_100_and_larger_values_are_sometimes_refused() {
+async fn limit_is_honoured_up_to_100_and_every_fifth_larger_request_is_refused() {
     let sbx = TestSandbox::small().await;
     let (status, page) = sbx.get("/api/v2/contacts?limit=7").await;
     assert_eq!(status, StatusCode::OK);
@@ -1396,15 +1820,125 @@ async fn limit_is_honoured_up_to_100_and_larger_values_are_sometimes_refused() {
     assert_envelope(status, &body, StatusCode::BAD_REQUEST, "badRequest");
 
     // Dialpad: "Limit values of greater than 100 will only produce a page size of 100,
-    // and a 400 Bad Request response will be produced 20% of the time".
-    let mut refused = 0;
-    for _ in 0..100 {
-        let (status, body) = sbx.get("/api/v2/contacts?limit=500").await;
+    // and a 400 Bad Request response will be produced 20% of the time". The sandbox
+    // refuses exactly every fifth such request of a company.
+    let mut refused = Vec::new();
+    for i in 0..100 {
+        let path = if i % 2 == 0 {
+            "/api/v2/contacts?limit=500"
+        } else {
+            "/api/v2/users?limit=101"
+        };
+        let (status, body) = sbx.get(path).await;
         match status {
-            StatusCode::OK => assert_eq!(body["items"].as_array().unwrap().len(), 100),
-            StatusCode::BAD_REQUEST => refused += 1,
+            StatusCode::OK => assert!(body["items"].as_array().unwrap().len() <= 100),
+            StatusCode::BAD_REQUEST => refused.push(i),
             other => panic!("unexpected {other}: {body}"),
         }
     }
-    assert!((1..100).contains(&refused), "{refused} of 100 refused");
+    assert_eq!(refused, (4..100).step_by(5).collect::<Vec<_>>());
+    // Another company counts its own.
+    let other = &sbx.info.companies[1].api_key;
+    for _ in 0..4 {
+        let (status, _) = sbx.get_as(other, "/api/v2/contacts?limit=500").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
+
+// ---------------------------------------------------------------- company admin
+
+/// Every operation the sandbox serves whose description in Dialpad's spec says
+/// "Requires a company admin API key" refuses another user's key with 403 (before
+/// looking at the path or body), and no other operation does.
+#[tokio::test]
+async fn operations_the_spec_reserves_for_company_admins_refuse_other_keys() {
+    use patchbay_dialpad_sandbox::api::served::{COMPANY_ADMIN, ROUTES};
+    let sbx = TestSandbox::small().await;
+    let spec = spec::Spec::load();
+    let plain = sbx
+        .all("/api/v2/users?state=active&company_admin=false")
+        .await;
+    let key = key_for(&sbx, s(&plain[0], "id")).await;
+    let mut admin_only = 0;
+    for &(method, template) in ROUTES {
+        let description = spec.operation(method, template)["description"]
+            .as_str()
+            .unwrap_or_default();
+        let needs_admin = description.contains("Requires a company admin API key");
+        assert_eq!(
+            COMPANY_ADMIN.contains(&(method, template)),
+            needs_admin,
+            "{method} {template}: the table disagrees with the spec"
+        );
+        // Ids that name nothing: the answer is the auth check's or a 4xx of the
+        // handler, and nothing is changed.
+        let path = template
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        let method: Method = method.parse().unwrap();
+        let (status, body) = if method == Method::GET {
+            sbx.get_as(&key, &path).await
+        } else {
+            sbx.send_as(&key, method.clone(), &path, json!({})).await
+        };
+        if needs_admin {
+            admin_only += 1;
+            assert_envelope(status, &body, StatusCode::FORBIDDEN, "forbidden");
+            let (status, body) = if method == Method::GET {
+                sbx.get(&path).await
+            } else {
+                sbx.send(method.clone(), &path, json!({})).await
+            };
+            assert_ne!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{method} {path} (admin): {body}"
+            );
+        } else {
+            assert_ne!(status, StatusCode::FORBIDDEN, "{method} {path}: {body}");
+        }
+    }
+    assert!(admin_only >= 17, "{admin_only} admin-only operations");
+}
+
+#[tokio::test]
+async fn an_oauth_token_reaches_admin_operations_only_for_a_company_admin() {
+    let sbx = TestSandbox::small().await;
+    // The helper authorizes as the first company's admin.
+    let admin = sbx.oauth_token("calls:list").await;
+    assert_eq!(
+        sbx.get_as(&admin, "/api/v2/company").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(sbx.get_as(&admin, "/api/v2/call").await.0, StatusCode::OK);
+    // Demoted, the same token is refused.
+    let me = sbx.get_as(&admin, "/api/v2/users/me").await.1;
+    let path = format!("/api/v2/users/{}", s(&me, "id"));
+    let (status, body) = sbx
+        .send(Method::PATCH, &path, json!({"is_super_admin": false}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = sbx.get_as(&admin, "/api/v2/company").await;
+    assert_envelope(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(
+        sbx.get_as(&admin, "/api/v2/users/me").await.0,
+        StatusCode::OK
+    );
+}
+
+// ---------------------------------------------------------------- bodies
+
+#[tokio::test]
+async fn an_oversized_body_is_a_413_in_the_envelope() {
+    let sbx = TestSandbox::small().await;
+    let big = json!({"first_name": "Big", "last_name": "Body", "urls": ["x".repeat(3 << 20)]});
+    let (status, body) = sbx.send(Method::POST, "/api/v2/contacts", big).await;
+    assert_envelope(
+        status,
+        &body,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "requestEntityTooLarge",
+    );
 }

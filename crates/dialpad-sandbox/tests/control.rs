@@ -444,12 +444,49 @@ async fn invalid_fault_rules_are_refused_with_400() {
         json!({"route": "api/v2/users", "kind": "internal_error"}),
         json!({"route": "FETCH /api/v2/users", "kind": "internal_error"}),
         json!({"route": "GET users", "kind": "internal_error"}),
+        // Routes the sandbox does not serve would silently never fire.
+        json!({"route": "GET /api/v2/userz", "kind": "internal_error"}),
+        json!({"route": "/api/v2/users/{user_id}", "kind": "internal_error"}),
+        json!({"route": "POST /api/v2/company", "kind": "internal_error"}),
+        json!({"route": "GET /api/v2/users/123", "kind": "internal_error"}),
     ] {
         let (status, body) = sbx.control(Method::POST, "/faults", rule.clone()).await;
         assert_envelope(status, &body, StatusCode::BAD_REQUEST, "badRequest");
     }
     let (_, faults) = sbx.control(Method::GET, "/faults", Value::Null).await;
     assert_eq!(faults["faults"], json!([]));
+}
+
+#[tokio::test]
+async fn a_fault_rule_may_use_the_specs_office_id_spelling_and_is_stored_in_the_sandboxs() {
+    let sbx = TestSandbox::small().await;
+    let office = sbx.get("/api/v2/offices").await.1["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, rule) = sbx
+        .control(
+            Method::POST,
+            "/faults",
+            json!({"route": "get /api/v2/offices/{office_id}/callcenters", "kind": "unavailable"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
+    assert_eq!(rule["route"], "GET /api/v2/offices/{id}/callcenters");
+    assert_eq!(
+        status_of(&sbx, &format!("/api/v2/offices/{office}/callcenters")).await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        status_of(&sbx, &format!("/api/v2/offices/{office}")).await,
+        StatusCode::OK
+    );
+    // OAuth routes are served too.
+    add_fault(
+        &sbx,
+        json!({"route": "POST /oauth2/token", "kind": "internal_error", "next": 1}),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -1,18 +1,23 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Webhooks, event subscriptions, live calls and event delivery, against a real
-//! sandbox over loopback with real webhook receivers.
+//! sandbox over loopback with real webhook receivers; and how resets and shutdowns
+//! end the background work (live calls, delivery queues).
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use parking_lot::Mutex;
 use patchbay_dialpad_sandbox::counters::EventCounts;
+use patchbay_dialpad_sandbox::{AppState, SandboxConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::Sha256;
+use tokio::sync::Semaphore;
 
 use common::{Receiver, TestSandbox, eventually};
 
@@ -132,7 +137,7 @@ async fn webhook_crud_answers_dialpad_shapes() {
         .send(
             Method::POST,
             "/api/v2/webhooks",
-            json!({"hook_url": "https://example.com/hooks", "secret": "test_secret"}),
+            json!({"hook_url": "http://example.com/hooks", "secret": "test_secret"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -140,7 +145,7 @@ async fn webhook_crud_answers_dialpad_shapes() {
     assert_eq!(
         signed,
         json!({
-            "hook_url": "https://example.com/hooks",
+            "hook_url": "http://example.com/hooks",
             "id": id,
             "signature": {"algo": "HS256", "secret": "test_secret", "type": "jwt"},
         })
@@ -163,6 +168,21 @@ async fn webhook_crud_answers_dialpad_shapes() {
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}: {body}");
     }
+    // The sandbox has no TLS client: it says so rather than failing every delivery.
+    let (status, body) = ts
+        .send(
+            Method::POST,
+            "/api/v2/webhooks",
+            json!({"hook_url": "https://example.com/hooks"}),
+        )
+        .await;
+    common::assert_envelope(status, &body, StatusCode::BAD_REQUEST, "badRequest");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("plain http")),
+        "{body}"
+    );
 
     let (status, got) = ts.get(&format!("/api/v2/webhooks/{id}")).await;
     assert_eq!(status, StatusCode::OK);
@@ -175,11 +195,19 @@ async fn webhook_crud_answers_dialpad_shapes() {
         .send(
             Method::PATCH,
             &format!("/api/v2/webhooks/{id}"),
-            json!({"hook_url": "https://example.com/v2"}),
+            json!({"hook_url": "http://example.com/v2"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(patched["hook_url"], "https://example.com/v2");
+    assert_eq!(patched["hook_url"], "http://example.com/v2");
+    let (status, _) = ts
+        .send(
+            Method::PATCH,
+            &format!("/api/v2/webhooks/{id}"),
+            json!({"hook_url": "https://example.com/v2"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(patched["signature"]["secret"], "test_secret");
 
     let (status, removed) = ts
@@ -198,7 +226,7 @@ async fn webhook_crud_answers_dialpad_shapes() {
 #[tokio::test]
 async fn subscriptions_accept_the_older_webhook_id_and_embed_the_webhook() {
     let ts = sandbox().await;
-    let hook_id = create_webhook(&ts, "https://example.com/hooks", Some("puppy")).await;
+    let hook_id = create_webhook(&ts, "http://example.com/hooks", Some("puppy")).await;
     let numeric: i64 = hook_id.parse().unwrap();
 
     let sub = subscribe(
@@ -221,6 +249,32 @@ async fn subscriptions_accept_the_older_webhook_id_and_embed_the_webhook() {
     )
     .await;
     assert_eq!(contact["contact_type"], "shared");
+    // `UpdateContactEventSubscription` requires `contact_type`, as the create does.
+    let contact_path = format!(
+        "/api/v2/subscriptions/contact/{}",
+        contact["id"].as_str().unwrap()
+    );
+    let (status, answer) = ts
+        .send(Method::PATCH, &contact_path, json!({"enabled": false}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let (status, contact) = ts
+        .send(
+            Method::PATCH,
+            &contact_path,
+            json!({"contact_type": "local", "enabled": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{contact}");
+    assert_eq!(contact["contact_type"], "local");
+    let (status, contact) = ts
+        .send(
+            Method::PATCH,
+            &contact_path,
+            json!({"contact_type": "shared"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{contact}");
     let changelog = subscribe(&ts, "changelog", json!({"endpoint_id": hook_id})).await;
     assert_eq!(changelog["enabled"], true);
     assert_eq!(changelog["webhook"]["id"], hook_id.as_str());
@@ -424,9 +478,35 @@ async fn simulated_calls_follow_their_documented_state_sequences() {
         ["queued", "ringing", "connected", "hangup"]
     );
 
+    // Voicemail events carry Dialpad's documented `voicemail_link` once the voicemail
+    // exists, next to `voicemail_share_link`.
+    for event in of_call(&events, &voicemail) {
+        match event["state"].as_str().unwrap() {
+            "hangup" | "voicemail_uploaded" => {
+                assert!(event["voicemail_link"].is_string(), "{event}");
+                assert_eq!(event["voicemail_link"], event["voicemail_share_link"]);
+            }
+            _ => assert!(event.get("voicemail_link").is_none(), "{event}"),
+        }
+    }
+    for event in of_call(&events, &missed) {
+        assert!(event.get("voicemail_link").is_none(), "{event}");
+    }
+
+    // Group calls are those whose `group_id` names a group, not an office.
     eventually(WAIT, "the group call's events", || group.count() >= 4).await;
     let group_events = payloads(&group, None);
     assert!(group_events.iter().all(|e| e["call_id"] == queued.as_str()));
+    assert!(
+        group_events
+            .iter()
+            .all(|e| e["group_id"] == format!("CallCenter:{center}"))
+    );
+    assert!(
+        of_call(&events, &missed)
+            .iter()
+            .all(|e| e["group_id"].as_str().unwrap().starts_with("Office:"))
+    );
 
     // Concluded calls carry their outcome's state, as seeded calls do.
     let (_, call) = ts.get(&format!("/api/v2/call/{missed}")).await;
@@ -778,4 +858,270 @@ async fn deleting_a_webhook_stops_its_deliveries() {
     })
     .await;
     assert_eq!(doomed.count(), 1);
+}
+
+/// A webhook receiver that records each request, then holds its answer until the
+/// gate gives it a permit: a receiver that stalls, so events queue up behind it.
+struct Stalled {
+    url: String,
+    received: Arc<Mutex<Vec<Value>>>,
+    gate: Arc<Semaphore>,
+}
+
+impl Stalled {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let gate = Arc::new(Semaphore::new(0));
+        let (r, g) = (received.clone(), gate.clone());
+        let app = axum::Router::new().fallback(move |body: axum::body::Bytes| {
+            let (r, g) = (r.clone(), g.clone());
+            async move {
+                r.lock()
+                    .push(serde_json::from_slice(&body).unwrap_or(Value::Null));
+                let _permit = g.acquire().await;
+                StatusCode::OK
+            }
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            url,
+            received,
+            gate,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.received.lock().len()
+    }
+
+    /// Lets every held and future request answer.
+    fn release(&self) {
+        self.gate.add_permits(1_000);
+    }
+}
+
+/// Renames the first company's admin, which emits one change-log event whose
+/// `note` carries the new name.
+async fn rename_admin(ts: &TestSandbox, name: &str) {
+    let (status, body) = ts
+        .send(
+            Method::PATCH,
+            &format!("/api/v2/users/{}", admin(ts)),
+            json!({ "first_name": name }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+async fn reset(ts: &TestSandbox) {
+    let (status, body) = ts.control(Method::POST, "/reset", Value::Null).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// Polls `GET /api/v2/call/{id}` until the call is in `state`.
+async fn wait_for_call_state(ts: &TestSandbox, call_id: &str, state: &str) {
+    let end = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (status, call) = ts.get(&format!("/api/v2/call/{call_id}")).await;
+        if status == StatusCode::OK && call["state"] == state {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < end,
+            "call {call_id} never reached {state}: {call}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_call_simulated_before_a_reset_does_not_touch_the_call_with_the_same_id_after_it() {
+    let ts = sandbox().await;
+    let user = admin(&ts);
+    // The first id after the seed. Left alone, this call's task hangs it up 300 ms
+    // after it connects.
+    let old = simulate(&ts, json!({"user_id": user, "talk_ms": 300})).await;
+    wait_for_call_state(&ts, &old, "connected").await;
+
+    reset(&ts).await;
+    // Ids are deterministic: the first call after the reset gets the old call's id.
+    let (status, answer) = ts
+        .send(
+            Method::POST,
+            "/api/v2/call",
+            json!({"user_id": user, "phone_number": "+14155550100"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let new = answer["call_id"].as_str().unwrap().to_owned();
+    assert_eq!(new, old, "the same id after a reset");
+    wait_for_call_state(&ts, &new, "connected").await;
+
+    // A call started now with the same talk time concludes after the old call's task
+    // would have hung up.
+    let witness = simulate(&ts, json!({"user_id": user, "talk_ms": 300})).await;
+    wait_for_call_state(&ts, &witness, "hangup").await;
+
+    let (status, call) = ts.get(&format!("/api/v2/call/{new}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(call["state"], "connected", "{call}");
+    assert_eq!(call["external_number"], "+14155550100");
+    let (status, body) = ts
+        .send(
+            Method::PUT,
+            &format!("/api/v2/call/{new}/actions/hangup"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "only this request hangs it up: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_webhooks_queued_events_are_not_delivered_after_a_reset() {
+    let ts = sandbox().await;
+    let stalled = Stalled::start().await;
+    let old_hook = create_webhook(&ts, &stalled.url, None).await;
+    subscribe(&ts, "changelog", json!({ "endpoint_id": old_hook })).await;
+    for name in ["Before1", "Before2", "Before3"] {
+        rename_admin(&ts, name).await;
+    }
+    // The first event is at the receiver, the other two wait in the queue.
+    eventually(WAIT, "the first event at the stalled receiver", || {
+        stalled.count() == 1
+    })
+    .await;
+
+    reset(&ts).await;
+    // The same ids come back: a later test's webhook has the old one's id.
+    let fresh = Receiver::start().await;
+    let fresh_hook = create_webhook(&ts, &fresh.url, None).await;
+    assert_eq!(fresh_hook, old_hook, "the same id after a reset");
+    subscribe(&ts, "changelog", json!({ "endpoint_id": fresh_hook })).await;
+    stalled.release();
+    rename_admin(&ts, "After").await;
+
+    let is_after = |e: &Value| e["note"].as_str().is_some_and(|n| n.contains("After"));
+    eventually(WAIT, "the new event at the new webhook", || {
+        payloads(&fresh, None).iter().any(is_after)
+    })
+    .await;
+    eventually(WAIT, "the new delivery counted", || {
+        counts(&ts).delivered == 1
+    })
+    .await;
+    let events = payloads(&fresh, None);
+    assert_eq!(
+        events.len(),
+        1,
+        "no event from before the reset: {events:?}"
+    );
+    assert!(is_after(&events[0]));
+    assert_eq!(stalled.count(), 1);
+}
+
+#[tokio::test]
+async fn a_full_delivery_queue_drops_new_events_and_counts_them_failed() {
+    let ts = TestSandbox::start(SandboxConfig {
+        rate_limits: false,
+        delivery_queue: 2,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let stalled = Stalled::start().await;
+    let hook = create_webhook(&ts, &stalled.url, None).await;
+    subscribe(&ts, "changelog", json!({ "endpoint_id": hook })).await;
+    rename_admin(&ts, "First").await;
+    eventually(WAIT, "the first event in flight", || stalled.count() == 1).await;
+
+    // Two fit in the queue behind it; the next two are dropped at once.
+    for name in ["Second", "Third", "Fourth", "Fifth"] {
+        rename_admin(&ts, name).await;
+    }
+    assert_eq!(counts(&ts).failed, 2);
+
+    stalled.release();
+    eventually(WAIT, "the queued events delivered", || {
+        counts(&ts).delivered == 3
+    })
+    .await;
+    assert_eq!(stalled.count(), 3);
+    let notes: Vec<String> = stalled
+        .received
+        .lock()
+        .iter()
+        .map(|e| e["note"].as_str().unwrap().to_owned())
+        .collect();
+    for (note, name) in notes.iter().zip(["First", "Second", "Third"]) {
+        assert!(note.contains(name), "{notes:?}");
+    }
+    assert_eq!(counts(&ts).failed, 2);
+}
+
+/// A sandbox with a call that stays connected (`POST /api/v2/call`) and a simulated
+/// call that hangs up 300 ms after it connects, both reported to `hook`.
+async fn two_live_calls(ts: &TestSandbox, hook: &Receiver) -> (i64, i64) {
+    let hook_id = create_webhook(ts, &hook.url, None).await;
+    subscribe(ts, "call", json!({ "endpoint_id": hook_id })).await;
+    let user = admin(ts);
+    let (status, answer) = ts
+        .send(
+            Method::POST,
+            "/api/v2/call",
+            json!({"user_id": user, "phone_number": "+14155550100"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let initiated = answer["call_id"].as_str().unwrap().to_owned();
+    let simulated = simulate(ts, json!({"user_id": user, "talk_ms": 300})).await;
+    wait_for_call_state(ts, &initiated, "connected").await;
+    wait_for_call_state(ts, &simulated, "connected").await;
+    eventually(WAIT, "both calls' events so far", || hook.count() >= 5).await;
+    (initiated.parse().unwrap(), simulated.parse().unwrap())
+}
+
+/// After the sandbox stops, nothing more reaches `hook` and both calls stay where
+/// they were: their tasks are gone.
+async fn assert_nothing_runs(state: &AppState, hook: &Receiver, calls: (i64, i64)) {
+    let seen = hook.count();
+    // Past the moment the simulated call would have hung up (300 ms of talk): an
+    // absence can only be observed by waiting.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(hook.count(), seen, "no event after the sandbox stopped");
+    let world = state.world.read();
+    let live: Vec<i64> = world
+        .companies
+        .values()
+        .flat_map(|c| c.live_calls.keys().copied())
+        .collect();
+    assert!(
+        live.contains(&calls.0) && live.contains(&calls.1),
+        "{live:?}"
+    );
+}
+
+#[tokio::test]
+async fn after_shutdown_no_call_or_delivery_keeps_running() {
+    let ts = sandbox().await;
+    let hook = Receiver::start().await;
+    let calls = two_live_calls(&ts, &hook).await;
+    let state = ts.sandbox.state().clone();
+    let TestSandbox { sandbox, .. } = ts;
+    sandbox.shutdown().await.unwrap();
+    assert_nothing_runs(&state, &hook, calls).await;
+}
+
+#[tokio::test]
+async fn dropping_the_sandbox_stops_its_calls_and_deliveries() {
+    let ts = sandbox().await;
+    let hook = Receiver::start().await;
+    let calls = two_live_calls(&ts, &hook).await;
+    let state = ts.sandbox.state().clone();
+    drop(ts);
+    assert_nothing_runs(&state, &hook, calls).await;
 }

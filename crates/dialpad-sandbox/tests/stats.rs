@@ -1,6 +1,7 @@
 //! The Stats API against a real sandbox over loopback: validation, the request
-//! cache, processing then completion, the CSV matching the call log, failures,
-//! isolation between companies and the 200-per-hour limit.
+//! cache, processing then completion, the CSV matching the call log, time zones,
+//! failures, isolation between companies, the 200-per-hour limit, and the rest of
+//! the API staying responsive while a large export is produced.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -9,9 +10,11 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use chrono::Utc;
+use chrono::{Days, NaiveDate, TimeZone as _, Utc};
+use chrono_tz::Tz;
 use common::TestSandbox;
 use patchbay_dialpad_sandbox::SandboxConfig;
+use patchbay_dialpad_sandbox::stats::{MAX_DAYS_AGO, MAX_SPAN_DAYS};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -157,6 +160,10 @@ async fn post_refuses_what_dialpad_refuses_with_a_reason() {
     let admin = &sb.info.companies[0].admin_user_id;
     let cases = [
         (json!({"stat_type": "calls"}), "export_type is required"),
+        (
+            json!({"export_type": "  ", "stat_type": "calls"}),
+            "export_type is required",
+        ),
         (json!({"export_type": "records"}), "stat_type is required"),
         (
             json!({"export_type": "csv", "stat_type": "calls"}),
@@ -200,7 +207,7 @@ async fn post_refuses_what_dialpad_refuses_with_a_reason() {
         ),
         (
             json!({"export_type": "records", "stat_type": "calls", "timezone": "PST"}),
-            "invalid timezone",
+            "invalid timezone \"PST\"",
         ),
         (
             json!({"export_type": "stats", "stat_type": "calls", "group_by": "week"}),
@@ -639,4 +646,270 @@ async fn the_201st_post_in_an_hour_is_refused_with_retry_after() {
     let id = ids.first().unwrap();
     let (status, _) = sb.get(&format!("/api/v2/stats/{id}")).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn extreme_days_ago_and_ids_are_refused_and_the_sandbox_keeps_serving() {
+    let sb = TestSandbox::start(config(200)).await;
+    let calls = json!({"export_type": "records", "stat_type": "calls"});
+    let with = |extra: Value| {
+        let mut body = calls.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let max = i64::MAX;
+    let cases = [
+        // Once a debug panic, and in release a wrap past the 90-day check.
+        (
+            json!({"days_ago_start": 0, "days_ago_end": max}),
+            "spans more than 90 days",
+        ),
+        (
+            json!({"days_ago_start": "0", "days_ago_end": max.to_string()}),
+            "spans more than 90 days",
+        ),
+        (
+            json!({"days_ago_start": max - 1, "days_ago_end": max}),
+            "reaches back more than 3650 days",
+        ),
+        (
+            json!({"days_ago_start": MAX_DAYS_AGO - 88, "days_ago_end": MAX_DAYS_AGO + 1}),
+            "reaches back more than 3650 days",
+        ),
+        (
+            json!({"days_ago_start": i64::MIN, "days_ago_end": 3}),
+            "must not be negative",
+        ),
+        // Beyond int64, as a string or a number: the field is named.
+        (
+            json!({"days_ago_end": "99999999999999999999"}),
+            "days_ago_end",
+        ),
+        (json!({"office_id": "-5"}), "invalid office_id -5"),
+        (json!({"office_id": 0}), "invalid office_id 0"),
+        (json!({"office_id": "99999999999999999999"}), "office_id"),
+        (
+            json!({"target_type": "user", "target_id": "-42"}),
+            "invalid target_id -42",
+        ),
+        (
+            json!({"target_type": "user", "target_id": "123456789012345678901234567890"}),
+            "target_id",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let body = with(extra);
+        let (status, resp) = post_stats(&sb, body.clone()).await;
+        assert_error(status, &resp, StatusCode::BAD_REQUEST, needle);
+    }
+    // Numbers beyond int64 as JSON numbers (which `json!` cannot hold).
+    for raw in [
+        r#"{"export_type":"records","stat_type":"calls","office_id":99999999999999999999}"#,
+        r#"{"export_type":"records","stat_type":"calls","days_ago_end":1e300}"#,
+    ] {
+        let resp = sb
+            .http
+            .post(sb.url("/api/v2/stats"))
+            .bearer_auth(sb.key())
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let field = if raw.contains("office_id") {
+            "office_id"
+        } else {
+            "days_ago_end"
+        };
+        assert_error(
+            status,
+            &resp.json().await.unwrap(),
+            StatusCode::BAD_REQUEST,
+            field,
+        );
+    }
+    // The furthest range accepted: 90 days ending ten years ago, one row per day
+    // (the seed holds nothing that old).
+    let rows = export(
+        &sb,
+        json!({"export_type": "stats", "stat_type": "calls", "group_by": "date",
+               "days_ago_start": MAX_DAYS_AGO - MAX_SPAN_DAYS + 1,
+               "days_ago_end": MAX_DAYS_AGO}),
+    )
+    .await;
+    assert_eq!(rows.len() - 1, 90);
+    assert_eq!(sum(&rows, "total_calls"), 0);
+    let records = export(
+        &sb,
+        with(json!({"days_ago_start": MAX_DAYS_AGO - 89, "days_ago_end": MAX_DAYS_AGO})),
+    )
+    .await;
+    assert_eq!(records.len(), 1, "a header and no rows");
+    // And the sandbox still answers.
+    let rows = export(&sb, with(json!({"days_ago_start": 1, "days_ago_end": 90}))).await;
+    assert!(rows.len() > 100);
+}
+
+#[tokio::test]
+async fn unknown_time_zones_are_refused_by_name() {
+    let sb = TestSandbox::start(config(200)).await;
+    for zone in [
+        "America/New_Yrok",
+        "Europe/Londn",
+        "Mars/Olympus",
+        "Asia/Kathmandoo",
+        "US/Pacifc",
+        "America/New York",
+    ] {
+        let (status, resp) = post_stats(
+            &sb,
+            json!({"export_type": "records", "stat_type": "calls", "timezone": zone}),
+        )
+        .await;
+        assert_error(
+            status,
+            &resp,
+            StatusCode::BAD_REQUEST,
+            &format!("invalid timezone \"{zone}\""),
+        );
+    }
+    // Real tz database names in any case are accepted, including ones the sandbox
+    // never listed by hand.
+    for zone in [
+        "Asia/Kathmandu",
+        "america/argentina/ushuaia",
+        "Pacific/Chatham",
+        "Etc/GMT-14",
+        "EST5EDT",
+    ] {
+        let (status, resp) = post_stats(
+            &sb,
+            json!({"export_type": "records", "stat_type": "calls", "timezone": zone}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{zone}: {resp}");
+    }
+}
+
+/// `[from, to)` of `days_ago_end`..`days_ago_start` days ago in `tz`, by the tz database.
+fn local_window(tz: Tz, start: u64, end: u64) -> (i64, i64) {
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let midnight = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap())
+            .earliest()
+            .unwrap()
+            .timestamp_millis()
+    };
+    (
+        midnight(today - Days::new(end)),
+        midnight(today - Days::new(start - 1)),
+    )
+}
+
+#[tokio::test]
+async fn records_follow_local_days_of_the_tz_database() {
+    let sb = TestSandbox::start(config(3000)).await;
+    // Nepal (+05:45) was never in the hand-written table; New York, London and Sydney
+    // change their clocks within most 90-day windows.
+    for name in [
+        "Asia/Kathmandu",
+        "America/New_York",
+        "Europe/London",
+        "Australia/Sydney",
+    ] {
+        let tz: Tz = name.parse().unwrap();
+        let rows = export(
+            &sb,
+            json!({"export_type": "records", "stat_type": "calls", "days_ago_start": 1,
+                   "days_ago_end": 90, "timezone": name.to_lowercase()}),
+        )
+        .await;
+        let (from, to) = local_window(tz, 1, 90);
+        let expected = call_ids(&sb, from, to, "").await;
+        let got: BTreeSet<String> = column(&rows, "call_id").into_iter().collect();
+        assert_eq!(got.len(), rows.len() - 1, "{name}: no duplicates");
+        assert_eq!(got, expected, "{name}");
+        // The `date` column is the local day each call started on.
+        for (started, date) in column(&rows, "date_started")
+            .iter()
+            .zip(column(&rows, "date"))
+        {
+            let local = chrono::DateTime::parse_from_rfc3339(started)
+                .unwrap()
+                .with_timezone(&tz)
+                .date_naive();
+            assert_eq!(date, local.to_string(), "{name}: {started}");
+        }
+        // One row per local day when grouped by date.
+        let by_date = export(
+            &sb,
+            json!({"export_type": "stats", "stat_type": "calls", "group_by": "date",
+                   "days_ago_start": 1, "days_ago_end": 90, "timezone": name}),
+        )
+        .await;
+        assert_eq!(by_date.len() - 1, 90, "{name}");
+        assert_eq!(
+            sum(&by_date, "total_calls"),
+            expected.len() as u64,
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_and_reads_complete_while_a_large_export_is_produced() {
+    let sb = TestSandbox::start(SandboxConfig {
+        companies: 1,
+        stats_processing: Duration::ZERO,
+        ..config(100_000)
+    })
+    .await;
+    let id = start(
+        &sb,
+        json!({"export_type": "records", "stat_type": "calls", "days_ago_start": 0,
+               "days_ago_end": 89}),
+    )
+    .await;
+    let done = finished(&sb, &id).await;
+    let url = done["download_url"].as_str().unwrap().to_owned();
+    let http = sb.http.clone();
+    // Answers once the CSV is produced and its headers are sent.
+    let download = tokio::spawn(async move { http.get(url).send().await.unwrap() });
+
+    // Meanwhile, rename a user and read the name back. Renames completed before the
+    // export reached the server are a handful at most; with the data locked while
+    // the CSV is written, none complete after that until the export is done.
+    const RENAMES: usize = 20;
+    let user = sb.info.companies[0].admin_user_id.clone();
+    let path = format!("/api/v2/users/{user}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    let mut completed_during = 0;
+    while completed_during < RENAMES && !download.is_finished() {
+        let name = format!("Exporting{completed_during}");
+        let rename = sb.send(Method::PATCH, &path, json!({"first_name": name}));
+        let (status, body) = tokio::time::timeout_at(deadline, rename).await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = tokio::time::timeout_at(deadline, sb.get(&path))
+            .await
+            .unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["first_name"], name.as_str());
+        if !download.is_finished() {
+            completed_during += 1;
+        }
+    }
+    assert_eq!(
+        completed_during, RENAMES,
+        "writes and reads waited for the export to be produced"
+    );
+    let resp = tokio::time::timeout_at(deadline, download)
+        .await
+        .expect("the export finishes")
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let rows = parse_csv(&resp.text().await.unwrap());
+    assert!(rows.len() > 90_000, "a large export: {} rows", rows.len());
 }

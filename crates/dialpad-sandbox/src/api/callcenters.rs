@@ -1,18 +1,21 @@
 //! Call centers per office (`/api/v2/offices/{id}/callcenters`), one call center,
-//! and its operators (list, add, remove).
+//! and its operators (list, add, remove; adding and removing emit the change-log
+//! events `operator_added` and `operator_removed`, targeting the call center).
 
 use std::ops::Bound;
 
 use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use super::{DpJson, DpQuery, company, company_mut, path_id};
+use super::{DpJson, DpQuery, changelog, company, company_mut, json_response, path_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{de_opt_i64, ser_i64};
-use crate::page::{self, Page};
+use crate::page;
 use crate::state::AppState;
 use crate::world::{CallCenter, GroupDetails, User};
 
@@ -36,12 +39,9 @@ async fn list(
     caller: Caller,
     Path(office_id): Path<String>,
     DpQuery(q): DpQuery<ListQuery>,
-) -> ApiResult<Json<Page<CallCenter>>> {
+) -> ApiResult<Response> {
     let office_id = path_id(&office_id, "office")?;
-    let after = match &q.cursor {
-        Some(c) => Bound::Excluded(path_id(&page::decode("callcenters", c)?, "cursor")?),
-        None => Bound::Unbounded,
-    };
+    let after = page::after::<i64>("callcenters", q.cursor.as_deref())?;
     let world = state.world.read();
     let company = company(&world, caller.company_id)?;
     if !company.offices.contains_key(&office_id) {
@@ -51,35 +51,33 @@ async fn list(
         .call_centers
         .range((after, Bound::Unbounded))
         .map(|(_, c)| c)
-        .filter(|c| c.office_id == office_id)
-        .cloned();
-    Ok(Json(page::take(
+        .filter(|c| c.office_id == office_id);
+    json_response(&page::take(
         items,
         state.config.page_size,
         "callcenters",
-        |c: &CallCenter| c.id.to_string(),
-    )))
+        |c: &&CallCenter| c.id.to_string(),
+    ))
 }
 
 async fn retrieve(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<CallCenter>> {
+) -> ApiResult<Response> {
     let id = path_id(&id, "call center")?;
     let world = state.world.read();
-    company(&world, caller.company_id)?
+    let center = company(&world, caller.company_id)?
         .call_centers
         .get(&id)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("call center"))
+        .ok_or_else(|| ApiError::not_found("call center"))?;
+    json_response(center)
 }
 
 /// `protos.group.OperatorCollection`.
 #[derive(Debug, Serialize)]
-struct OperatorCollection {
-    users: Vec<User>,
+struct OperatorCollection<'a> {
+    users: Vec<&'a User>,
     rooms: Vec<serde_json::Value>,
 }
 
@@ -87,7 +85,7 @@ async fn operators(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<OperatorCollection>> {
+) -> ApiResult<Response> {
     let id = path_id(&id, "call center")?;
     let world = state.world.read();
     let company = company(&world, caller.company_id)?;
@@ -98,13 +96,12 @@ async fn operators(
     let users = center
         .operators
         .iter()
-        .filter_map(|u| company.users.get(u))
-        .cloned()
+        .filter_map(|u| company.live_user(*u))
         .collect();
-    Ok(Json(OperatorCollection {
+    json_response(&OperatorCollection {
         users,
         rooms: Vec::new(),
-    }))
+    })
 }
 
 /// `protos.group.UserOrRoomProto`.
@@ -140,13 +137,27 @@ impl From<&User> for UserOrRoom {
     }
 }
 
+/// `protos.group.AddCallCenterOperatorMessage` (and the remove message, which has
+/// `user_id` only).
 #[derive(Debug, Deserialize)]
 struct OperatorBody {
     #[serde(default, deserialize_with = "de_opt_i64")]
     user_id: Option<i64>,
     role: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_i64")]
+    skill_level: Option<i64>,
+    license_type: Option<String>,
+    #[allow(dead_code)]
+    keep_paid_numbers: Option<bool>,
 }
 
+const ROLES: &[&str] = &["admin", "operator", "supervisor"];
+/// The licenses an operator may be given "if a license is required".
+const LICENSE_TYPES: &[&str] = &["agents", "lite_support_agents"];
+
+/// Adds a user as an operator with a role (default `operator`). `skill_level` (1 to
+/// 100, default 100) and `license_type` are checked as the spec states them; the
+/// sandbox models neither skills nor license consumption.
 async fn add_operator(
     State(state): State<AppState>,
     caller: Caller,
@@ -157,42 +168,64 @@ async fn add_operator(
     let user_id = body
         .user_id
         .ok_or_else(|| ApiError::bad_request("user_id is required"))?;
-    let role = match body.role.as_deref().unwrap_or("operator") {
-        "operator" => "operator",
-        "admin" => "admin",
-        "supervisor" => "supervisor",
-        _ => {
-            return Err(ApiError::bad_request(
-                "role must be operator, admin or supervisor",
-            ));
-        }
+    let role = match body.role.as_deref() {
+        None => "operator",
+        Some(r) => ROLES
+            .iter()
+            .find(|known| **known == r)
+            .copied()
+            .ok_or_else(|| ApiError::bad_request("role must be operator, admin or supervisor"))?,
     };
-    let mut world = state.world.write();
-    let company = company_mut(&mut world, caller.company_id)?;
-    if !company.users.contains_key(&user_id) {
-        return Err(ApiError::not_found("user"));
-    }
-    let center = company
-        .call_centers
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::not_found("call center"))?;
-    if center.operators.contains(&user_id) {
-        return Err(ApiError::conflict(
-            "the user is already an operator of this call center",
+    if body.skill_level.is_some_and(|l| !(1..=100).contains(&l)) {
+        return Err(ApiError::bad_request(
+            "skill_level must be between 1 and 100",
         ));
     }
-    center.operators.push(user_id);
-    let user = company
-        .users
-        .get_mut(&user_id)
-        .ok_or_else(|| ApiError::not_found("user"))?;
-    user.group_details.push(GroupDetails {
-        do_not_disturb: false,
-        group_id: id,
-        group_type: "callcenter",
-        role,
-    });
-    Ok(Json(UserOrRoom::from(&*user)))
+    if let Some(license) = &body.license_type
+        && !LICENSE_TYPES.contains(&license.as_str())
+    {
+        return Err(ApiError::bad_request(
+            "license_type must be agents or lite_support_agents",
+        ));
+    }
+    let mut world = state.world.write();
+    let (operator, center_name) = {
+        let company = company_mut(&mut world, caller.company_id)?;
+        if company.live_user(user_id).is_none() {
+            return Err(ApiError::not_found("user"));
+        }
+        let center = company
+            .call_centers
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found("call center"))?;
+        if center.operators.contains(&user_id) {
+            return Err(ApiError::conflict(
+                "the user is already an operator of this call center",
+            ));
+        }
+        center.operators.push(user_id);
+        let center_name = center.name.clone();
+        let user = company
+            .live_user_mut(user_id)
+            .ok_or_else(|| ApiError::not_found("user"))?;
+        user.group_details.push(GroupDetails {
+            do_not_disturb: false,
+            group_id: id,
+            group_type: "callcenter",
+            role,
+        });
+        (UserOrRoom::from(&*user), center_name)
+    };
+    changelog(
+        &world,
+        &state,
+        &caller,
+        "operator_added",
+        ("callcenter", id),
+        &center_name,
+        json!({"user_id": user_id.to_string(), "role": role}),
+    );
+    Ok(Json(operator))
 }
 
 async fn remove_operator(
@@ -206,21 +239,34 @@ async fn remove_operator(
         .user_id
         .ok_or_else(|| ApiError::bad_request("user_id is required"))?;
     let mut world = state.world.write();
-    let company = company_mut(&mut world, caller.company_id)?;
-    let center = company
-        .call_centers
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::not_found("call center"))?;
-    let before = center.operators.len();
-    center.operators.retain(|u| *u != user_id);
-    if center.operators.len() == before {
-        return Err(ApiError::not_found("operator"));
-    }
-    let user = company
-        .users
-        .get_mut(&user_id)
-        .ok_or_else(|| ApiError::not_found("user"))?;
-    user.group_details
-        .retain(|g| !(g.group_type == "callcenter" && g.group_id == id));
-    Ok(Json(UserOrRoom::from(&*user)))
+    let (operator, center_name) = {
+        let company = company_mut(&mut world, caller.company_id)?;
+        let center = company
+            .call_centers
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found("call center"))?;
+        let before = center.operators.len();
+        center.operators.retain(|u| *u != user_id);
+        if center.operators.len() == before {
+            return Err(ApiError::not_found("operator"));
+        }
+        let center_name = center.name.clone();
+        let user = company
+            .users
+            .get_mut(&user_id)
+            .ok_or_else(|| ApiError::not_found("user"))?;
+        user.group_details
+            .retain(|g| !(g.group_type == "callcenter" && g.group_id == id));
+        (UserOrRoom::from(&*user), center_name)
+    };
+    changelog(
+        &world,
+        &state,
+        &caller,
+        "operator_removed",
+        ("callcenter", id),
+        &center_name,
+        json!({"user_id": user_id.to_string()}),
+    );
+    Ok(Json(operator))
 }

@@ -7,18 +7,19 @@ use std::cmp::Reverse;
 use std::ops::Bound;
 
 use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{DpJson, DpQuery, company, company_mut, path_id};
+use super::{DpJson, DpQuery, company, company_mut, json_response, path_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{self, RingCall};
 use crate::ids::{de_opt_i64, naive_iso_micros, ser_i64, ser_opt_i64};
-use crate::page::{self, Page};
+use crate::page;
 use crate::seed::Rng;
 use crate::state::AppState;
 use crate::world::{Call, CallKey, Company, Outcome};
@@ -33,7 +34,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/transcripts/{call_id}/url", get(transcript_url))
 }
 
-
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     cursor: Option<String>,
@@ -44,50 +44,39 @@ struct ListQuery {
     target_type: Option<String>,
     #[serde(default, deserialize_with = "de_opt_i64")]
     target_id: Option<i64>,
+    /// "Includes call records that have been anonymized (e.g., calls associated with
+    /// deleted users). Defaults to false."
     #[serde(default, deserialize_with = "crate::ids::de_opt_bool")]
-    #[allow(dead_code)]
     include_anonymized: Option<bool>,
 }
 
-fn decode_call_cursor(cursor: &str) -> ApiResult<CallKey> {
-    let raw = page::decode("calls", cursor)?;
-    let (started, id) = raw
-        .split_once(':')
-        .and_then(|(s, i)| Some((s.parse().ok()?, i.parse().ok()?)))
-        .ok_or_else(|| ApiError::bad_request("invalid cursor"))?;
-    Ok((Reverse(started), id))
-}
+/// A calls cursor names the last call's key: `<date_started>:<call_id>`.
+struct CallCursor(CallKey);
 
-fn matches_target(call: &Call, target_type: &str, target_id: i64) -> bool {
-    match target_type {
-        "user" => call.user_id == target_id,
-        "office" => call.office_id == target_id,
-        "callcenter" => call.call_center_id == Some(target_id),
-        _ => false,
+impl std::str::FromStr for CallCursor {
+    type Err = ();
+
+    fn from_str(raw: &str) -> Result<Self, ()> {
+        let (started, id) = raw.split_once(':').ok_or(())?;
+        let started = started.parse().map_err(|_| ())?;
+        let id = id.parse().map_err(|_| ())?;
+        Ok(Self((Reverse(started), id)))
     }
 }
 
+/// Concluded calls, newest first. "Requires a company admin API key" is enforced by
+/// the `Caller` extractor (`api::served`); the `calls:list` scope here. Calls of
+/// deleted users count as anonymized: left out unless `include_anonymized=true`.
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
     DpQuery(q): DpQuery<ListQuery>,
-) -> ApiResult<Json<Page<Call>>> {
+) -> ApiResult<Response> {
     caller.require_scope("calls:list")?;
-    if caller.scopes.is_none() {
-        // "Requires a company admin API key."
-        let world = state.world.read();
-        let admin = company(&world, caller.company_id)?
-            .users
-            .get(&caller.user_id)
-            .is_some_and(|u| u.is_super_admin);
-        if !admin {
-            return Err(ApiError::forbidden(
-                "listing calls requires a company admin API key",
-            ));
-        }
-    }
     let target = match (&q.target_type, q.target_id) {
-        (Some(t), Some(id)) if crate::world::TARGET_TYPES.contains(&t.as_str()) => Some((t.clone(), id)),
+        (Some(t), Some(id)) if crate::world::TARGET_TYPES.contains(&t.as_str()) => {
+            Some((t.clone(), id))
+        }
         (Some(t), Some(_)) => {
             return Err(ApiError::bad_request(format!("invalid target_type {t:?}")));
         }
@@ -103,14 +92,14 @@ async fn list(
         Some(before) => Bound::Excluded((Reverse(before), i64::MAX)),
         None => Bound::Unbounded,
     };
-    if let Some(cursor) = &q.cursor {
-        let key = decode_call_cursor(cursor)?;
+    if let Bound::Excluded(CallCursor(key)) = page::after("calls", q.cursor.as_deref())? {
         let later = match start {
             Bound::Excluded(b) => key.max(b),
             _ => key,
         };
         start = Bound::Excluded(later);
     }
+    let include_anonymized = q.include_anonymized.unwrap_or(false);
     let world = state.world.read();
     let company = company(&world, caller.company_id)?;
     let after = q.started_after;
@@ -122,29 +111,34 @@ async fn list(
         .filter(|c| {
             target
                 .as_ref()
-                .is_none_or(|(t, id)| matches_target(c, t, *id))
+                .is_none_or(|(t, id)| c.matches_target(t, *id))
         })
-        .cloned();
-    Ok(Json(page::take(
+        .filter(|c| {
+            include_anonymized
+                || company
+                    .users
+                    .get(&c.user_id)
+                    .is_none_or(|u| !u.is_deleted())
+        });
+    json_response(&page::take(
         items,
         state.config.call_page_size,
         "calls",
-        |c: &Call| format!("{}:{}", c.date_started, c.call_id),
-    )))
+        |c: &&Call| format!("{}:{}", c.date_started, c.call_id),
+    ))
 }
 
 async fn retrieve(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Call>> {
+) -> ApiResult<Response> {
     let id = path_id(&id, "call")?;
     let world = state.world.read();
-    company(&world, caller.company_id)?
+    let call = company(&world, caller.company_id)?
         .call(id)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("call"))
+        .ok_or_else(|| ApiError::not_found("call"))?;
+    json_response(call)
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,21 +5,24 @@
 use std::ops::Bound;
 
 use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
-use super::{DpJson, DpQuery, check_e164, check_email, company, company_mut, required};
+use super::{
+    DpJson, DpQuery, check_e164, check_email, company, company_mut, json_response, required,
+};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{self, Event};
 use crate::ids::de_opt_i64;
-use crate::page::{self, Page};
+use crate::page;
 use crate::seed::contact_id;
 use crate::state::AppState;
-use crate::world::Contact;
+use crate::world::{Contact, World};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -43,54 +46,55 @@ struct ListQuery {
 }
 
 /// Shared contacts; with `include_local` every local contact too; with `owner_id`
-/// that user's local contacts only.
+/// that user's local contacts only (from the owner index, not a scan).
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
     DpQuery(q): DpQuery<ListQuery>,
-) -> ApiResult<Json<Page<Contact>>> {
-    let page_size = page::size_with_limit(state.config.page_size, q.limit)?;
-    let after = match &q.cursor {
-        Some(c) => Bound::Excluded(page::decode("contacts", c)?),
-        None => Bound::Unbounded,
-    };
+) -> ApiResult<Response> {
+    let after = page::after::<String>("contacts", q.cursor.as_deref())?;
     let world = state.world.read();
     let company = company(&world, caller.company_id)?;
-    if let Some(owner) = q.owner_id
-        && !company.users.contains_key(&owner)
-    {
-        return Err(ApiError::not_found("user"));
-    }
-    let include_local = q.include_local.unwrap_or(false);
-    let items = company
-        .contacts
-        .range::<String, _>((after.as_ref(), Bound::Unbounded))
-        .map(|(_, c)| c)
-        .filter(|c| match q.owner_id {
-            Some(owner) => c.owner_id == Some(owner),
-            None => c.kind == "shared" || include_local,
-        })
-        .cloned();
-    Ok(Json(page::take(
-        items,
-        page_size,
-        "contacts",
-        |c: &Contact| c.id.clone(),
-    )))
+    let page_size =
+        page::size_with_limit(state.config.page_size, q.limit, &company.oversized_limits)?;
+    let key = |c: &&Contact| c.id.clone();
+    let after = after.as_ref().map(String::as_str);
+    let page = match q.owner_id {
+        Some(owner) => {
+            if company.live_user(owner).is_none() {
+                return Err(ApiError::not_found("user"));
+            }
+            page::take(
+                company.contacts_of_owner(owner, after),
+                page_size,
+                "contacts",
+                key,
+            )
+        }
+        None => {
+            let include_local = q.include_local.unwrap_or(false);
+            let items = company
+                .contacts
+                .range::<str, _>((after, Bound::Unbounded))
+                .map(|(_, c)| c)
+                .filter(|c| c.kind == "shared" || include_local);
+            page::take(items, page_size, "contacts", key)
+        }
+    };
+    json_response(&page)
 }
 
 async fn retrieve(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Contact>> {
+) -> ApiResult<Response> {
     let world = state.world.read();
-    company(&world, caller.company_id)?
+    let contact = company(&world, caller.company_id)?
         .contacts
         .get(&id)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("contact"))
+        .ok_or_else(|| ApiError::not_found("contact"))?;
+    json_response(contact)
 }
 
 /// Fields every contact write may carry.
@@ -201,22 +205,22 @@ async fn create(
     DpJson(body): DpJson<CreateContact>,
 ) -> ApiResult<Json<Contact>> {
     body.fields.check()?;
+    let mut world = state.world.write();
     let contact = {
-        let mut world = state.world.write();
         let id = contact_id(world.next_id());
         let company = company_mut(&mut world, caller.company_id)?;
         if let Some(owner) = body.owner_id
-            && !company.users.contains_key(&owner)
+            && company.live_user(owner).is_none()
         {
             return Err(ApiError::bad_request(
                 "owner_id names no user of this company",
             ));
         }
         let contact = new_contact(id, body.owner_id, body.fields)?;
-        company.contacts.insert(contact.id.clone(), contact.clone());
+        company.insert_contact(contact.clone());
         contact
     };
-    emit(&state, &caller, "created", &contact);
+    emit(&world, &state, &caller, "created", &contact);
     Ok(Json(contact))
 }
 
@@ -234,18 +238,18 @@ async fn upsert(
         return Err(ApiError::bad_request("uid is at most 256 characters"));
     }
     body.fields.check()?;
+    let mut world = state.world.write();
     let (contact, event) = {
-        let mut world = state.world.write();
         let company = company_mut(&mut world, caller.company_id)?;
         let id = uid_contact_id(company.id(), &uid);
-        let contact = new_contact(id.clone(), None, body.fields)?;
-        let event = match company.contacts.insert(id, contact.clone()) {
+        let contact = new_contact(id, None, body.fields)?;
+        let event = match company.insert_contact(contact.clone()) {
             Some(_) => "updated",
             None => "created",
         };
         (contact, event)
     };
-    emit(&state, &caller, event, &contact);
+    emit(&world, &state, &caller, event, &contact);
     Ok(Json(contact))
 }
 
@@ -273,17 +277,18 @@ async fn update(
             return Err(ApiError::bad_request(format!("{name} must not be empty")));
         }
     }
+    let mut world = state.world.write();
     let contact = {
-        let mut world = state.world.write();
         let company = company_mut(&mut world, caller.company_id)?;
-        let contact = company
-            .contacts
-            .get_mut(&id)
+        // Out and back in, so the phone index follows changed numbers.
+        let mut contact = company
+            .remove_contact(&id)
             .ok_or_else(|| ApiError::not_found("contact"))?;
-        fields.apply(contact);
-        contact.clone()
+        fields.apply(&mut contact);
+        company.insert_contact(contact.clone());
+        contact
     };
-    emit(&state, &caller, "updated", &contact);
+    emit(&world, &state, &caller, "updated", &contact);
     Ok(Json(contact))
 }
 
@@ -292,20 +297,19 @@ async fn remove(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Contact>> {
-    let contact = {
-        let mut world = state.world.write();
-        let company = company_mut(&mut world, caller.company_id)?;
-        company
-            .contacts
-            .remove(&id)
-            .ok_or_else(|| ApiError::not_found("contact"))?
-    };
-    emit(&state, &caller, "deleted", &contact);
+    let mut world = state.world.write();
+    let contact = company_mut(&mut world, caller.company_id)?
+        .remove_contact(&id)
+        .ok_or_else(|| ApiError::not_found("contact"))?;
+    emit(&world, &state, &caller, "deleted", &contact);
     Ok(Json(contact))
 }
 
-fn emit(state: &AppState, caller: &Caller, event: &'static str, contact: &Contact) {
-    events::emit(
+/// Queues the contact event under the write guard of the change (see
+/// [`super::changelog`]).
+fn emit(world: &World, state: &AppState, caller: &Caller, event: &'static str, contact: &Contact) {
+    events::emit_locked(
+        world,
         state,
         caller.company_id,
         Event::Contact {

@@ -4,15 +4,21 @@ mod callcenters;
 mod calls;
 mod contacts;
 mod offices;
+pub mod served;
 mod users;
 
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::Uri;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
-use crate::error::ApiError;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::events::{self, ChangeLogEntry, Event};
 use crate::state::AppState;
 use crate::world::{Company, World};
 
@@ -59,9 +65,60 @@ where
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::bad_request(
                 "expected a JSON body (application/json)",
             )),
+            // The body limit (axum's default, 2 MB) answers 413, as Dialpad does.
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(too_large()),
             Err(e) => Err(ApiError::bad_request(e.body_text())),
         }
     }
+}
+
+/// 413 in Dialpad's envelope, for a body over the size limit.
+pub(crate) fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "requestEntityTooLarge",
+        "request_entity_too_large",
+    )
+}
+
+/// A JSON answer serialised straight from borrowed data, so a handler can answer
+/// under the world's read lock without cloning the records first.
+pub(crate) fn json_response<T: Serialize + ?Sized>(value: &T) -> ApiResult<Response> {
+    let body = serde_json::to_vec(value)
+        .map_err(|e| ApiError::internal(format!("cannot serialise the answer: {e}")))?;
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+/// Queues a change-log event for a change the caller just made, while the caller
+/// still holds the world's write guard (`world`), so events of concurrent changes
+/// are queued, and dated, in the order the changes happened.
+pub(crate) fn changelog(
+    world: &World,
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    target: (&'static str, i64),
+    name: &str,
+    additional_data: Value,
+) {
+    events::emit_locked(
+        world,
+        state,
+        caller.company_id,
+        Event::ChangeLog(ChangeLogEntry {
+            action: action.into(),
+            note: format!("{} {name}", action.replace('_', " ")),
+            target_type: target.0,
+            target_id: target.1,
+            changed_by: caller.user_id,
+            additional_data,
+        }),
+    );
 }
 
 /// The caller's company (always present: credentials point at seeded companies).

@@ -1,22 +1,24 @@
 //! `/api/v2/offices` and `/api/v2/company`: list (with `active_only`), get, the
-//! primary office, create, and patch of opening hours. Changes emit change-log
-//! events.
+//! primary office, create (validated as `protos.office.CreateOfficeMessage`
+//! describes it), and patch of opening hours. Changes emit change-log events.
 
 use std::ops::Bound;
 
 use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{DpJson, DpQuery, company, company_mut, path_id, required};
+use super::{
+    DpJson, DpQuery, changelog, check_e164, company, company_mut, json_response, path_id, required,
+};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::events::{self, ChangeLogEntry, Event};
-use crate::page::{self, Page};
+use crate::page;
 use crate::state::AppState;
-use crate::world::{CompanyProto, Office};
+use crate::world::{CompanyProto, E911Address, Office, World};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,50 +50,44 @@ async fn list(
     State(state): State<AppState>,
     caller: Caller,
     DpQuery(q): DpQuery<ListQuery>,
-) -> ApiResult<Json<Page<Office>>> {
-    let after = match &q.cursor {
-        Some(c) => Bound::Excluded(path_id(&page::decode("offices", c)?, "cursor")?),
-        None => Bound::Unbounded,
-    };
+) -> ApiResult<Response> {
+    let after = page::after::<i64>("offices", q.cursor.as_deref())?;
     let world = state.world.read();
     let items = company(&world, caller.company_id)?
         .offices
         .range((after, Bound::Unbounded))
         .map(|(_, o)| o)
-        .filter(|o| !q.active_only.unwrap_or(false) || o.state == "active")
-        .cloned();
-    Ok(Json(page::take(
+        .filter(|o| !q.active_only.unwrap_or(false) || o.state == "active");
+    json_response(&page::take(
         items,
         state.config.page_size,
         "offices",
-        |o: &Office| o.id.to_string(),
-    )))
+        |o: &&Office| o.id.to_string(),
+    ))
 }
 
 async fn retrieve(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Office>> {
+) -> ApiResult<Response> {
     let id = path_id(&id, "office")?;
     let world = state.world.read();
-    company(&world, caller.company_id)?
+    let office = company(&world, caller.company_id)?
         .offices
         .get(&id)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("office"))
+        .ok_or_else(|| ApiError::not_found("office"))?;
+    json_response(office)
 }
 
-async fn primary(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Office>> {
+async fn primary(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     let world = state.world.read();
-    company(&world, caller.company_id)?
+    let office = company(&world, caller.company_id)?
         .offices
         .values()
         .find(|o| o.is_primary_office)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("office"))
+        .ok_or_else(|| ApiError::not_found("office"))?;
+    json_response(office)
 }
 
 /// `protos.office.OfficeUpdateResponse`.
@@ -100,6 +96,41 @@ struct OfficeUpdateResponse {
     office: Office,
     plan: Value,
 }
+
+/// `protos.office.CreateOfficeMessage`'s `country` values.
+const COUNTRIES: &[&str] = &[
+    "AR", "AT", "AU", "BD", "BE", "BG", "BH", "BR", "CA", "CH", "CI", "CL", "CN", "CO", "CR", "CY",
+    "CZ", "DE", "DK", "DO", "DP", "EC", "EE", "EG", "ES", "FI", "FR", "GB", "GH", "GR", "GT", "HK",
+    "HR", "HU", "ID", "IE", "IL", "IN", "IS", "IT", "JP", "KE", "KH", "KR", "KZ", "LK", "LT", "LU",
+    "LV", "MA", "MD", "MM", "MT", "MX", "MY", "NG", "NL", "NO", "NZ", "PA", "PE", "PH", "PK", "PL",
+    "PR", "PT", "PY", "RO", "RU", "SA", "SE", "SG", "SI", "SK", "SV", "TH", "TR", "TW", "UA", "US",
+    "UY", "VE", "VN", "ZA",
+];
+const CURRENCIES: &[&str] = &["AUD", "CAD", "EUR", "GBP", "JPY", "NZD", "USD"];
+/// "Required for country codes of US, CA, AU, FR, GB, NZ" (`e911_address`).
+const E911_COUNTRIES: &[&str] = &["US", "CA", "AU", "FR", "GB", "NZ"];
+const FIRST_ACTIONS: &[&str] = &["menu", "operators"];
+const NO_OPERATORS_ACTIONS: &[&str] = &[
+    "ai_agent",
+    "bridge_target",
+    "call_service_target",
+    "company_directory",
+    "department",
+    "directory",
+    "disabled",
+    "extension",
+    "google_dialogflow",
+    "last_name_company_directory",
+    "last_name_directory",
+    "menu",
+    "message",
+    "operator",
+    "person",
+    "scripted_ivr",
+    "voicemail",
+];
+/// "Choose from 10 seconds to 45 seconds."
+const RING_SECONDS: std::ops::RangeInclusive<i64> = 10..=45;
 
 #[derive(Debug, Deserialize)]
 struct CreateOffice {
@@ -112,16 +143,98 @@ struct CreateOffice {
     annual_commit_monthly_billing: Option<bool>,
     invoiced: Option<bool>,
     unified_billing: Option<bool>,
+    e911_address: Option<E911Body>,
+    use_same_address: Option<bool>,
+    first_action: Option<String>,
+    no_operators_action: Option<String>,
+    #[serde(default, deserialize_with = "crate::ids::de_opt_i64")]
+    ring_seconds: Option<i64>,
+    hours_on: Option<bool>,
+    group_description: Option<String>,
+    mainline_number: Option<String>,
+    monday_hours: Option<Vec<String>>,
+    tuesday_hours: Option<Vec<String>>,
+    wednesday_hours: Option<Vec<String>>,
+    thursday_hours: Option<Vec<String>>,
+    friday_hours: Option<Vec<String>>,
+    saturday_hours: Option<Vec<String>>,
+    sunday_hours: Option<Vec<String>>,
 }
 
-async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    DpJson(body): DpJson<CreateOffice>,
-) -> ApiResult<Json<OfficeUpdateResponse>> {
+/// `protos.office.E911Message`: `address`, `city`, `country`, `state` and `zip` are
+/// required.
+#[derive(Debug, Deserialize)]
+struct E911Body {
+    address: Option<String>,
+    address2: Option<String>,
+    city: Option<String>,
+    country: Option<String>,
+    state: Option<String>,
+    zip: Option<String>,
+}
+
+impl E911Body {
+    fn parse(self) -> ApiResult<E911Address> {
+        let field = |v: Option<String>, name: &str| required(v, &format!("e911_address.{name}"));
+        Ok(E911Address {
+            address: field(self.address, "address")?,
+            address2: self.address2.filter(|a| !a.trim().is_empty()),
+            city: field(self.city, "city")?,
+            country: field(self.country, "country")?.to_lowercase(),
+            state: field(self.state, "state")?,
+            zip: field(self.zip, "zip")?,
+        })
+    }
+}
+
+/// A value of a spec enum, as the `&'static str` the world stores.
+fn one_of(
+    value: Option<String>,
+    allowed: &[&'static str],
+    field: &str,
+    default: &'static str,
+) -> ApiResult<&'static str> {
+    match value {
+        None => Ok(default),
+        Some(v) => allowed
+            .iter()
+            .find(|a| **a == v)
+            .copied()
+            .ok_or_else(|| ApiError::bad_request(format!("invalid {field} {v:?}"))),
+    }
+}
+
+/// The opening hours of a day: as given (checked), or the spec's default.
+fn day_hours(given: Option<Vec<String>>, weekday: bool) -> ApiResult<Vec<String>> {
+    match given {
+        Some(hours) => {
+            check_hours(&hours)?;
+            Ok(hours)
+        }
+        None if weekday => Ok(vec!["08:00".to_owned(), "18:00".to_owned()]),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The office a valid `CreateOfficeMessage` makes (its id filled in later), and the
+/// currency its plan is billed in.
+fn new_office(body: CreateOffice) -> ApiResult<(Office, String)> {
     let name = required(body.name, "name")?;
+    if name.contains(['\n', '\r']) {
+        return Err(ApiError::bad_request("name must be a single line"));
+    }
     let country = required(body.country, "country")?;
+    if !COUNTRIES.contains(&country.as_str()) {
+        return Err(ApiError::bad_request(format!(
+            "invalid country {country:?}"
+        )));
+    }
     let currency = required(body.currency, "currency")?;
+    if !CURRENCIES.contains(&currency.as_str()) {
+        return Err(ApiError::bad_request(format!(
+            "invalid currency {currency:?}"
+        )));
+    }
     let plan_period = required(body.plan_period, "plan_period")?;
     if !["monthly", "yearly"].contains(&plan_period.as_str()) {
         return Err(ApiError::bad_request(
@@ -137,38 +250,91 @@ async fn create(
             "billing_address, annual_commit_monthly_billing, invoiced and unified_billing are required",
         ));
     }
-    let office = {
-        let mut world = state.world.write();
-        let id = world.next_id();
-        let company = company_mut(&mut world, caller.company_id)?;
-        let office = Office {
-            id,
-            office_id: id,
-            name,
-            country: country.to_lowercase(),
-            timezone: body.timezone.unwrap_or_else(|| "US/Pacific".into()),
-            phone_numbers: Vec::new(),
-            is_primary_office: false,
-            state: "active".into(),
-            availability_status: "open",
-            first_action: "operators",
-            no_operators_action: "voicemail",
-            ring_seconds: 30,
-            monday_hours: Vec::new(),
-            tuesday_hours: Vec::new(),
-            wednesday_hours: Vec::new(),
-            thursday_hours: Vec::new(),
-            friday_hours: Vec::new(),
-            saturday_hours: Vec::new(),
-            sunday_hours: Vec::new(),
-            company_id: company.id(),
-            hours_on: false,
-        };
-        company.offices.insert(id, office.clone());
-        company.proto.office_count = company.offices.len() as i64;
-        office
+    let e911_address = body.e911_address.map(E911Body::parse).transpose()?;
+    // `use_same_address` makes the billing address the emergency address too.
+    if e911_address.is_none()
+        && !body.use_same_address.unwrap_or(false)
+        && E911_COUNTRIES.contains(&country.as_str())
+    {
+        return Err(ApiError::bad_request(format!(
+            "e911_address is required for offices in {country}"
+        )));
+    }
+    let ring_seconds = body.ring_seconds.unwrap_or(30);
+    if !RING_SECONDS.contains(&ring_seconds) {
+        return Err(ApiError::bad_request(
+            "ring_seconds must be between 10 and 45",
+        ));
+    }
+    if body
+        .group_description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 256)
+    {
+        return Err(ApiError::bad_request(
+            "group_description is at most 256 characters",
+        ));
+    }
+    let phone_numbers = match body.mainline_number {
+        Some(number) => {
+            check_e164(&number)?;
+            vec![number]
+        }
+        None => Vec::new(),
     };
-    changelog(&state, &caller, "added_office", &office);
+    let office = Office {
+        id: 0,
+        office_id: 0,
+        name,
+        country: country.to_lowercase(),
+        timezone: body.timezone.unwrap_or_else(|| "US/Pacific".into()),
+        phone_numbers,
+        is_primary_office: false,
+        state: "active".into(),
+        availability_status: "open",
+        first_action: one_of(
+            body.first_action,
+            FIRST_ACTIONS,
+            "first_action",
+            "operators",
+        )?,
+        no_operators_action: one_of(
+            body.no_operators_action,
+            NO_OPERATORS_ACTIONS,
+            "no_operators_action",
+            "voicemail",
+        )?,
+        ring_seconds,
+        monday_hours: day_hours(body.monday_hours, true)?,
+        tuesday_hours: day_hours(body.tuesday_hours, true)?,
+        wednesday_hours: day_hours(body.wednesday_hours, true)?,
+        thursday_hours: day_hours(body.thursday_hours, true)?,
+        friday_hours: day_hours(body.friday_hours, true)?,
+        saturday_hours: day_hours(body.saturday_hours, false)?,
+        sunday_hours: day_hours(body.sunday_hours, false)?,
+        e911_address,
+        company_id: 0,
+        // "Default value is false, which means the office will always take calls."
+        hours_on: body.hours_on.unwrap_or(false),
+    };
+    Ok((office, currency))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    DpJson(body): DpJson<CreateOffice>,
+) -> ApiResult<Json<OfficeUpdateResponse>> {
+    let (mut office, currency) = new_office(body)?;
+    let mut world = state.world.write();
+    let id = world.next_id();
+    let company = company_mut(&mut world, caller.company_id)?;
+    office.id = id;
+    office.office_id = id;
+    office.company_id = company.id();
+    company.offices.insert(id, office.clone());
+    company.proto.office_count = company.offices.len() as i64;
+    office_changelog(&world, &state, &caller, "added_office", &office);
     Ok(Json(OfficeUpdateResponse {
         office,
         plan: new_office_plan(&currency),
@@ -230,8 +396,8 @@ async fn update(
     for hours in days.into_iter().flatten() {
         check_hours(hours)?;
     }
+    let mut world = state.world.write();
     let office = {
-        let mut world = state.world.write();
         let company = company_mut(&mut world, caller.company_id)?;
         let office = company
             .offices
@@ -256,7 +422,7 @@ async fn update(
         );
         office.clone()
     };
-    changelog(&state, &caller, "updated_office", &office);
+    office_changelog(&world, &state, &caller, "updated_office", &office);
     Ok(Json(OfficeUpdateResponse {
         office,
         plan: json!({}),
@@ -284,17 +450,20 @@ fn new_office_plan(currency: &str) -> Value {
     })
 }
 
-fn changelog(state: &AppState, caller: &Caller, action: &str, office: &Office) {
-    events::emit(
+fn office_changelog(
+    world: &World,
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    office: &Office,
+) {
+    changelog(
+        world,
         state,
-        caller.company_id,
-        Event::ChangeLog(ChangeLogEntry {
-            action: action.into(),
-            note: format!("{} {}", action.replace('_', " "), office.name),
-            target_type: "office",
-            target_id: office.id,
-            changed_by: caller.user_id,
-            additional_data: json!({}),
-        }),
+        caller,
+        action,
+        ("office", office.id),
+        &office.name,
+        json!({}),
     );
 }

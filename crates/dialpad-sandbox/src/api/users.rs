@@ -1,23 +1,30 @@
 //! `/api/v2/users`: list with `state`/`email`/`company_admin`/`number` filters, get
 //! (including `me`), create, patch and delete. Changes emit change-log events.
+//!
+//! A deleted user stays as a tombstone (`state: "deleted"`, see
+//! [`User::tombstone`]): `GET` answers it, lists show it only with `state=deleted`,
+//! and it can be neither patched nor deleted again (404, as an unknown user).
 
 use std::ops::Bound;
 
 use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{DpJson, DpQuery, check_e164, check_email, company, company_mut, path_id, required};
+use super::{
+    DpJson, DpQuery, changelog, check_e164, check_email, company, company_mut, json_response,
+    path_id, required,
+};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::events::{self, ChangeLogEntry, Event};
 use crate::ids::{de_opt_i64, naive_iso};
-use crate::page::{self, Page};
+use crate::page;
 use crate::state::AppState;
-use crate::world::{GroupDetails, User, VoicemailSettings};
+use crate::world::{GroupDetails, User, VoicemailSettings, display_name};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -73,31 +80,30 @@ struct ListQuery {
     number: Option<String>,
 }
 
+/// No `state` and `state=all` list every user but the deleted ones; deleted users
+/// are listed only with `state=deleted`.
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
     DpQuery(q): DpQuery<ListQuery>,
-) -> ApiResult<Json<Page<User>>> {
+) -> ApiResult<Response> {
     if let Some(s) = &q.state
         && !USER_STATES.contains(&s.as_str())
     {
         return Err(ApiError::bad_request(format!("invalid state {s:?}")));
     }
-    let page_size = page::size_with_limit(state.config.page_size, q.limit)?;
-    let after = match &q.cursor {
-        Some(c) => Bound::Excluded(path_id(&page::decode("users", c)?, "cursor")?),
-        None => Bound::Unbounded,
-    };
+    let after = page::after::<i64>("users", q.cursor.as_deref())?;
     let world = state.world.read();
     let company = company(&world, caller.company_id)?;
+    let page_size =
+        page::size_with_limit(state.config.page_size, q.limit, &company.oversized_limits)?;
     let items = company
         .users
         .range((after, Bound::Unbounded))
         .map(|(_, u)| u)
-        .filter(|u| {
-            q.state
-                .as_deref()
-                .is_none_or(|s| s == "all" || u.state == s)
+        .filter(|u| match q.state.as_deref() {
+            None | Some("all") => !u.is_deleted(),
+            Some(s) => u.state == s,
         })
         // A company admin is a super admin; office admins are admins of their offices.
         .filter(|u| q.company_admin.is_none_or(|a| u.is_super_admin == a))
@@ -110,14 +116,10 @@ async fn list(
             q.number
                 .as_deref()
                 .is_none_or(|n| u.phone_numbers.iter().any(|p| p == n))
-        })
-        .cloned();
-    Ok(Json(page::take(
-        items,
-        page_size,
-        "users",
-        |u: &User| u.id.to_string(),
-    )))
+        });
+    json_response(&page::take(items, page_size, "users", |u: &&User| {
+        u.id.to_string()
+    }))
 }
 
 fn resolve_id(raw: &str, caller: &Caller) -> ApiResult<i64> {
@@ -128,20 +130,20 @@ fn resolve_id(raw: &str, caller: &Caller) -> ApiResult<i64> {
     }
 }
 
+/// Answers deleted users too, as their tombstone: Dialpad keeps them (they are
+/// listed with `state=deleted`), so one can be looked up by id.
 async fn retrieve(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<User>> {
+) -> ApiResult<Response> {
     let id = resolve_id(&id, &caller)?;
     let world = state.world.read();
-    let company = company(&world, caller.company_id)?;
-    company
+    let user = company(&world, caller.company_id)?
         .users
         .get(&id)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("user"))
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    json_response(user)
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,8 +170,8 @@ async fn create(
     let office_id = body
         .office_id
         .ok_or_else(|| ApiError::bad_request("office_id is required"))?;
+    let mut world = state.world.write();
     let user = {
-        let mut world = state.world.write();
         let id = world.next_id();
         let company = company_mut(&mut world, caller.company_id)?;
         let office = company
@@ -190,7 +192,7 @@ async fn create(
             date_active: None,
             date_added: naive_iso(Utc::now()),
             date_first_login: None,
-            display_name: format!("{first} {last}").trim().to_owned(),
+            display_name: display_name(&first, &last),
             do_not_disturb: false,
             emails: vec![email],
             extension: None,
@@ -214,10 +216,11 @@ async fn create(
             last_name: last,
             license: body.license.unwrap_or_else(|| "talk".into()),
             muted: false,
-            on_duty_status: "unavailable",
+            on_duty_status: Some("unavailable"),
             onboarding_completed: false,
             phone_numbers: Vec::new(),
             state: "pending".into(),
+            status_message: String::new(),
             timezone: office.timezone.clone(),
             voicemail: VoicemailSettings {
                 is_default_voicemail: true,
@@ -228,7 +231,7 @@ async fn create(
         company.users.insert(id, user.clone());
         user
     };
-    changelog(&state, &caller, "added_user", &user, json!({}));
+    user_changelog(&world, &state, &caller, "added_user", &user, json!({}));
     Ok(Json(user))
 }
 
@@ -295,8 +298,8 @@ async fn update(
     {
         check_e164(number)?;
     }
+    let mut world = state.world.write();
     let (user, changed) = {
-        let mut world = state.world.write();
         let company = company_mut(&mut world, caller.company_id)?;
         if let Some(office_id) = body.office_id
             && !company.offices.contains_key(&office_id)
@@ -322,8 +325,7 @@ async fn update(
             return Err(ApiError::conflict("another user has this email"));
         }
         let user = company
-            .users
-            .get_mut(&id)
+            .live_user_mut(id)
             .ok_or_else(|| ApiError::not_found("user"))?;
         // Numbers are only re-ordered or removed here; assigning one is another API.
         if let Some(number) = body
@@ -376,13 +378,12 @@ async fn update(
             user.extension = Some(v).filter(|s| !s.is_empty());
             changed.push("extension");
         }
-        user.display_name = format!("{} {}", user.first_name, user.last_name)
-            .trim()
-            .to_owned();
+        user.display_name = display_name(&user.first_name, &user.last_name);
         (user.clone(), changed)
     };
     if !changed.is_empty() {
-        changelog(
+        user_changelog(
+            &world,
             &state,
             &caller,
             "updated_user",
@@ -393,42 +394,40 @@ async fn update(
     Ok(Json(user))
 }
 
+/// Leaves a tombstone in the user's place, takes the user off every call center,
+/// and answers the tombstone (as Dialpad's example does).
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<User>> {
     let id = resolve_id(&id, &caller)?;
-    let mut user = {
-        let mut world = state.world.write();
+    let mut world = state.world.write();
+    let user = {
         let company = company_mut(&mut world, caller.company_id)?;
-        company
-            .users
-            .remove(&id)
-            .ok_or_else(|| ApiError::not_found("user"))?
+        let user = company
+            .live_user_mut(id)
+            .ok_or_else(|| ApiError::not_found("user"))?;
+        user.tombstone();
+        let user = user.clone();
+        for center in company.call_centers.values_mut() {
+            center.operators.retain(|u| *u != id);
+        }
+        user
     };
-    user.state = "deleted".into();
-    changelog(&state, &caller, "deleted_user", &user, json!({}));
+    user_changelog(&world, &state, &caller, "deleted_user", &user, json!({}));
     Ok(Json(user))
 }
 
-fn changelog(
+fn user_changelog(
+    world: &crate::world::World,
     state: &AppState,
     caller: &Caller,
     action: &str,
     user: &User,
     data: serde_json::Value,
 ) {
-    events::emit(
-        state,
-        caller.company_id,
-        Event::ChangeLog(ChangeLogEntry {
-            action: action.into(),
-            note: format!("{} {}", action.replace('_', " "), user.display_name),
-            target_type: "user",
-            target_id: user.id,
-            changed_by: caller.user_id,
-            additional_data: data,
-        }),
-    );
+    // The name as it was (a tombstone's display name says "(deactivated)").
+    let name = display_name(&user.first_name, &user.last_name);
+    changelog(world, state, caller, action, ("user", user.id), &name, data);
 }

@@ -1,19 +1,6 @@
-//! Live calls: `POST /api/v2/call` (outbound; stays connected until hung up),
-//! `POST /_sandbox/calls` (a simulated call that runs its whole course), hangup, and
-//! the task that moves a call through its states on the call clock.
-//!
-//! Each state is one call event, one call step (`call_step_ms`) after the previous;
-//! `connected` and `voicemail` last the talk time instead:
-//! - inbound: [`queued` when via a call center] `ringing`, then `connected` |
-//!   `missed` | `voicemail`, then `hangup`;
-//! - outbound: `calling`, `ringing`, then `connected` | `missed`, then `hangup`;
-//! - after the hangup, one step apart: `recording` (answered and recorded),
-//!   `transcription` (answered with a transcript), `voicemail_uploaded` (voicemail).
-//!
-//! At `hangup` the call is concluded and filed the way seeded calls are: state
-//! `hangup`, `missed` or `voicemail` by outcome, `date_ended`, `duration` (talk or
-//! voicemail length, ms), `total_duration`, recording details. A hangup before the
-//! call was answered makes it missed; the post-hangup events do not change it.
+//! Requests that start and end live calls: `POST /api/v2/call` (outbound; stays
+//! connected until hung up, at most ten minutes), `POST /_sandbox/calls` (a simulated
+//! call that runs its whole course) and hangup. The call's life is in `live`.
 
 use std::time::Duration;
 
@@ -24,64 +11,28 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::runtime::Handle;
 
-use super::{Event, RingCall, delivery};
+use super::RingCall;
+use super::live::{self, Plan};
 use crate::api::{DpJson, check_e164, company, required};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{de_opt_i64, now_ms};
 use crate::seed::{CallSpec, build_call, external_number};
 use crate::state::AppState;
-use crate::world::{Call, Company, Contact, Outcome, RecordingDetails};
+use crate::world::{Company, Contact, Outcome};
 
 /// How long a call made with `POST /api/v2/call` stays connected if nobody hangs up.
 const MAX_TALK: Duration = Duration::from_secs(600);
 
 const GROUP_TYPES: &[&str] = &["callcenter", "department", "office"];
 
-/// How a started call will unfold.
-#[derive(Debug, Clone)]
-struct Plan {
-    /// The states before the hangup; the first is entered at once.
-    states: Vec<&'static str>,
-    /// Time spent connected or in voicemail; `None` is one call step.
-    talk: Option<Duration>,
-}
-
-impl Plan {
-    fn new(inbound: bool, queued: bool, outcome: Outcome, talk: Option<Duration>) -> Self {
-        let mut states = Vec::with_capacity(4);
-        if !inbound {
-            states.push("calling");
-        } else if queued {
-            states.push("queued");
-        }
-        states.push("ringing");
-        states.push(match outcome {
-            Outcome::Answered => "connected",
-            Outcome::Missed => "missed",
-            Outcome::Voicemail => "voicemail",
-        });
-        Self { states, talk }
-    }
-
-    /// Read at every step, so a changed call clock applies to calls already live.
-    fn wait_after(&self, state: &AppState, current: &str) -> Duration {
-        match current {
-            "connected" | "voicemail" => self.talk.unwrap_or_else(|| state.call_step()),
-            _ => state.call_step(),
-        }
-    }
-}
-
 fn runtime() -> ApiResult<Handle> {
     Handle::try_current().map_err(|_| ApiError::internal("no runtime to run the call on"))
 }
 
-/// A contact the user can see with this number.
+/// A contact the user can see with this number (through the company's phone index).
 fn find_contact<'a>(company: &'a Company, number: &str, user_id: i64) -> Option<&'a Contact> {
-    company.contacts.values().find(|c| {
-        (c.kind == "shared" || c.owner_id == Some(user_id)) && c.phones.iter().any(|p| p == number)
-    })
+    company.contact_by_phone_for(number, user_id)
 }
 
 pub(super) fn ring_call(state: &AppState, caller: &Caller, body: RingCall) -> ApiResult<i64> {
@@ -101,8 +52,10 @@ pub(super) fn ring_call(state: &AppState, caller: &Caller, body: RingCall) -> Ap
         check_e164(id)?;
     }
     let runtime = runtime()?;
+    // One write lock from the new id to the live call, so the call's task is born in
+    // the generation of the data it was built from.
+    let mut world = state.world.write();
     let call = {
-        let mut world = state.world.write();
         let call_id = world.next_id();
         let company = company(&world, caller.company_id)?;
         let user = company
@@ -150,12 +103,15 @@ pub(super) fn ring_call(state: &AppState, caller: &Caller, body: RingCall) -> Ap
         call
     };
     let plan = Plan::new(false, false, Outcome::Answered, Some(MAX_TALK));
-    start(state, &runtime, caller.company_id, call, plan)
+    live::start(state, &mut world, &runtime, caller.company_id, call, plan)
 }
 
 pub(super) fn hangup(state: &AppState, caller: &Caller, call_id: i64) -> ApiResult<()> {
     let runtime = runtime()?;
     let ended = || ApiError::conflict("the call has already ended");
+    // Taken before the call is looked up, so the hangup below cannot reach a call
+    // of newer data with the same id.
+    let generation = state.generation();
     {
         let world = state.world.read();
         let company = company(&world, caller.company_id)?;
@@ -167,12 +123,12 @@ pub(super) fn hangup(state: &AppState, caller: &Caller, call_id: i64) -> ApiResu
         }
     }
     // The call's own task may have hung up in between.
-    if !conclude(state, caller.company_id, call_id) {
+    if !live::conclude(state, &generation, caller.company_id, call_id) {
         return Err(ended());
     }
     let state = state.clone();
     let company_id = caller.company_id;
-    runtime.spawn(async move { post_call(&state, company_id, call_id).await });
+    runtime.spawn(async move { live::post_call(&state, &generation, company_id, call_id).await });
     Ok(())
 }
 
@@ -221,8 +177,8 @@ pub(super) async fn simulate(
         check_e164(number)?;
     }
     let runtime = runtime()?;
+    let mut world = state.world.write();
     let (company_id, call) = {
-        let mut world = state.world.write();
         let call_id = world.next_id();
         let company = match (body.company_id, body.user_id) {
             (Some(id), _) => world
@@ -231,7 +187,7 @@ pub(super) async fn simulate(
             (None, Some(user)) => world
                 .companies
                 .values()
-                .find(|c| c.users.contains_key(&user))
+                .find(|c| c.live_user(user).is_some())
                 .ok_or_else(|| ApiError::not_found("user"))?,
             (None, None) => {
                 return Err(ApiError::bad_request("user_id or company_id is required"));
@@ -303,7 +259,8 @@ pub(super) async fn simulate(
         outcome,
         body.talk_ms.map(Duration::from_millis),
     );
-    let call_id = start(&state, &runtime, company_id, call, plan)?;
+    let call_id = live::start(&state, &mut world, &runtime, company_id, call, plan)?;
+    drop(world);
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -311,191 +268,4 @@ pub(super) async fn simulate(
             "company_id": company_id.to_string(),
         })),
     ))
-}
-
-/// Makes `call` live in its first state, emits that state and starts its task.
-fn start(
-    state: &AppState,
-    runtime: &Handle,
-    company_id: i64,
-    mut call: Call,
-    plan: Plan,
-) -> ApiResult<i64> {
-    let now = now_ms();
-    let first = plan.states.first().copied().unwrap_or("ringing");
-    call.state = first.into();
-    call.date_started = now;
-    call.date_rang = (first == "ringing").then_some(now);
-    call.date_connected = None;
-    call.date_ended = None;
-    call.duration = None;
-    call.total_duration = None;
-    call.recording_details.clear();
-    call.call_recording_share_links.clear();
-    call.voicemail_share_link = None;
-    call.event_timestamp = now;
-    let call_id = call.call_id;
-    {
-        let mut world = state.world.write();
-        world
-            .company_mut(company_id)
-            .ok_or_else(|| ApiError::not_found("company"))?
-            .live_calls
-            .insert(call_id, call.clone());
-        delivery::emit_in(&world, state, company_id, Event::Call(call));
-    }
-    runtime.spawn(run(state.clone(), company_id, call_id, plan));
-    Ok(call_id)
-}
-
-/// The life of one call. Stops as soon as the call is no longer live (hung up through
-/// the API, or the data was reset); the hangup path then runs the post-call events.
-async fn run(state: AppState, company_id: i64, call_id: i64, plan: Plan) {
-    for pair in plan.states.windows(2) {
-        let &[from, to] = pair else {
-            continue;
-        };
-        tokio::time::sleep(plan.wait_after(&state, from)).await;
-        if !advance(&state, company_id, call_id, to) {
-            return;
-        }
-    }
-    let last = plan.states.last().copied().unwrap_or_default();
-    tokio::time::sleep(plan.wait_after(&state, last)).await;
-    if conclude(&state, company_id, call_id) {
-        post_call(&state, company_id, call_id).await;
-    }
-}
-
-/// Moves a live call to `next` and emits it, under the world lock so that events
-/// queue in transition order.
-fn advance(state: &AppState, company_id: i64, call_id: i64, next: &'static str) -> bool {
-    let mut world = state.world.write();
-    let Some(call) = world
-        .company_mut(company_id)
-        .and_then(|c| c.live_calls.get_mut(&call_id))
-    else {
-        return false;
-    };
-    let now = now_ms();
-    call.state = next.into();
-    call.event_timestamp = now;
-    match next {
-        "ringing" => call.date_rang = Some(now),
-        "connected" => call.date_connected = Some(now),
-        _ => {}
-    }
-    let event = Event::Call(call.clone());
-    delivery::emit_in(&world, state, company_id, event);
-    true
-}
-
-/// Hangs up a live call: files it as concluded and emits `hangup`. False when the
-/// call was not live (any more).
-fn conclude(state: &AppState, company_id: i64, call_id: i64) -> bool {
-    let mut world = state.world.write();
-    let Some(company) = world.company_mut(company_id) else {
-        return false;
-    };
-    let Some(mut call) = company.live_calls.remove(&call_id) else {
-        return false;
-    };
-    finish(&mut call, now_ms());
-    let mut event = call.clone();
-    event.state = "hangup".into();
-    company.insert_concluded(call);
-    delivery::emit_in(&world, state, company_id, Event::Call(event));
-    true
-}
-
-/// Lays out a call ending at `now` from the state it ends in, as `build_call` lays
-/// out a seeded call of the same outcome.
-fn finish(call: &mut Call, now: i64) {
-    let outcome = match call.state.as_str() {
-        "connected" => Outcome::Answered,
-        "voicemail" => Outcome::Voicemail,
-        _ => Outcome::Missed,
-    };
-    // When the current state began.
-    let since = call.event_timestamp;
-    call.date_ended = Some(now);
-    call.total_duration = Some((now - call.date_started) as f64);
-    call.event_timestamp = now;
-    call.outcome = outcome;
-    match outcome {
-        Outcome::Answered => {
-            let connected = call.date_connected.unwrap_or(since);
-            let talk = now - connected;
-            call.duration = Some(talk as f64);
-            if call.was_recorded {
-                let url = format!("https://sandbox.dialpad.invalid/r/{}.mp3", call.call_id);
-                call.recording_details.push(RecordingDetails {
-                    duration: talk,
-                    id: format!("rec{}", call.call_id),
-                    recording_type: "callrecording",
-                    start_time: connected,
-                    url: url.clone(),
-                });
-                call.call_recording_share_links.push(url);
-            }
-        }
-        Outcome::Voicemail => {
-            let length = now - since;
-            call.duration = Some(length as f64);
-            call.was_recorded = false;
-            let url = format!("https://sandbox.dialpad.invalid/v/{}.mp3", call.call_id);
-            call.recording_details.push(RecordingDetails {
-                duration: length,
-                id: format!("vm{}", call.call_id),
-                recording_type: "voicemail",
-                start_time: since,
-                url: url.clone(),
-            });
-            call.voicemail_share_link = Some(url);
-        }
-        Outcome::Missed => {
-            call.duration = None;
-            call.was_recorded = false;
-        }
-    }
-    call.has_transcript = call.has_transcript && outcome == Outcome::Answered;
-    call.state = match outcome {
-        Outcome::Answered => "hangup",
-        Outcome::Missed => "missed",
-        Outcome::Voicemail => "voicemail",
-    }
-    .into();
-}
-
-/// The events that follow a concluded call, one call step apart. They carry the
-/// concluded call with their own `state` and `event_timestamp`.
-async fn post_call(state: &AppState, company_id: i64, call_id: i64) {
-    let steps: Vec<&'static str> = {
-        let world = state.world.read();
-        let Some(call) = world.company(company_id).and_then(|c| c.call(call_id)) else {
-            return;
-        };
-        match call.outcome {
-            Outcome::Answered => [
-                call.was_recorded.then_some("recording"),
-                call.has_transcript.then_some("transcription"),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-            Outcome::Voicemail => vec!["voicemail_uploaded"],
-            Outcome::Missed => Vec::new(),
-        }
-    };
-    for step in steps {
-        tokio::time::sleep(state.call_step()).await;
-        let world = state.world.read();
-        let Some(call) = world.company(company_id).and_then(|c| c.call(call_id)) else {
-            return;
-        };
-        let mut event = call.clone();
-        event.state = step.into();
-        event.event_timestamp = now_ms();
-        delivery::emit_in(&world, state, company_id, Event::Call(event));
-    }
 }

@@ -1,6 +1,7 @@
-//! Delivery: which subscriptions an event matches, the payload Dialpad sends for it,
-//! and one ordered queue per webhook whose worker POSTs each event (an HS256 JWT when
-//! the webhook has a secret, plain JSON otherwise) and retries a failure once.
+//! Delivery: one bounded, ordered queue per webhook whose worker POSTs each event
+//! (an HS256 JWT when the webhook has a secret, plain JSON otherwise) and retries a
+//! failure once. Workers belong to the generation they were born in and stop when a
+//! reset or shutdown ends it, so no event outlives the data it describes.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -8,14 +9,12 @@ use std::time::Duration;
 
 use axum::http::header::CONTENT_TYPE;
 use parking_lot::Mutex;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::runtime::Handle;
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{self, Receiver, Sender, error::TrySendError};
 
-use super::{Event, jwt};
-use crate::ids::now_ms;
-use crate::state::AppState;
-use crate::world::{Call, Company, SubscriptionKind, World};
+use super::jwt;
+use crate::state::{AppState, Generation};
 
 /// Wait before the one retry of a failed delivery.
 pub const RETRY_DELAY: Duration = Duration::from_millis(500);
@@ -25,9 +24,18 @@ const IDLE: Duration = Duration::from_secs(10);
 
 /// The delivery queues, one per webhook, so that a webhook gets its events in the
 /// order they happened while a slow receiver holds up no one else.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Dispatcher {
-    queues: Mutex<HashMap<i64, UnboundedSender<Job>>>,
+    /// Events waiting per webhook before new ones are dropped.
+    capacity: usize,
+    queues: Mutex<HashMap<i64, Queue>>,
+}
+
+#[derive(Debug)]
+struct Queue {
+    tx: Sender<Job>,
+    /// Whether this queue's overflow has been logged (once per queue).
+    overflow_logged: bool,
 }
 
 #[derive(Debug)]
@@ -37,139 +45,101 @@ struct Job {
     payload: Arc<Value>,
 }
 
-/// Queues `event` once for each webhook with an enabled subscription that matches it
-/// (two matching subscriptions on one webhook still make one delivery). Callers that
-/// hold the world lock pass it in, which keeps a call's events in transition order.
-pub(crate) fn emit_in(world: &World, state: &AppState, company_id: i64, event: Event) {
-    let Some(company) = world.company(company_id) else {
-        return;
-    };
-    let hooks: BTreeSet<i64> = company
-        .subscriptions
-        .values()
-        .filter(|s| s.enabled && matches(&s.kind, &event))
-        .filter(|s| company.webhooks.contains_key(&s.webhook_id))
-        .map(|s| s.webhook_id)
-        .collect();
-    if hooks.is_empty() {
-        return;
+impl Dispatcher {
+    /// Queues that hold up to `capacity` pending events each (at least one).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            queues: Mutex::new(HashMap::new()),
+        }
     }
-    // Outside a runtime there is nowhere to deliver from; drop the event, never panic.
+
+    /// Forgets every queue. Their workers stop on their own: whoever clears also
+    /// ends their generation.
+    pub(crate) fn clear(&self) {
+        self.queues.lock().clear();
+    }
+}
+
+/// Hands the event to each webhook's worker, starting one where there is none (or
+/// the last one retired). Called under the world lock, which a reset also takes, so
+/// a new worker is born in the generation of the data the event came from.
+pub(super) fn enqueue(
+    state: &AppState,
+    company_id: i64,
+    webhooks: BTreeSet<i64>,
+    payload: &Arc<Value>,
+) {
+    // Outside a runtime, or after shutdown, there is nowhere to deliver from: drop
+    // the event, never panic.
     let Ok(runtime) = Handle::try_current() else {
         return;
     };
-    let payload = Arc::new(payload(company, event));
-    let mut queues = state.deliveries.queues.lock();
-    for webhook_id in hooks {
+    if state.is_closed() {
+        return;
+    }
+    let dispatcher = &state.deliveries;
+    let mut queues = dispatcher.queues.lock();
+    for webhook_id in webhooks {
         let job = Job {
             company_id,
             webhook_id,
             payload: payload.clone(),
         };
-        enqueue(&mut queues, &runtime, state, job);
-    }
-}
-
-fn matches(kind: &SubscriptionKind, event: &Event) -> bool {
-    match (kind, event) {
-        (
-            SubscriptionKind::Call {
-                call_states,
-                group_calls_only,
-                target_type,
-                target_id,
+        let job = match queues.get_mut(&webhook_id) {
+            Some(queue) => match queue.tx.try_send(job) {
+                Ok(()) => continue,
+                Err(TrySendError::Full(_)) => {
+                    state.counters.event_failed();
+                    if !queue.overflow_logged {
+                        queue.overflow_logged = true;
+                        tracing::warn!(
+                            webhook_id,
+                            capacity = dispatcher.capacity,
+                            "webhook delivery queue is full: dropping new events"
+                        );
+                    }
+                    continue;
+                }
+                Err(TrySendError::Closed(job)) => job,
             },
-            Event::Call(call),
-        ) => {
-            let state_ok = call_states.is_empty()
-                || call_states.iter().any(|s| s == "all" || *s == call.state);
-            let target_ok = match (target_type.as_deref(), target_id) {
-                (Some(t), Some(id)) => target_matches(call, t, *id),
-                _ => true,
-            };
-            state_ok && target_ok && (!group_calls_only || call.call_center_id.is_some())
+            None => job,
+        };
+        let (tx, rx) = mpsc::channel(dispatcher.capacity);
+        if tx.try_send(job).is_err() {
+            continue;
         }
-        (SubscriptionKind::Contact { contact_type }, Event::Contact { contact, .. }) => {
-            contact_type == contact.kind
-        }
-        (SubscriptionKind::ChangeLog, Event::ChangeLog(_)) => true,
-        // No agent-status events are produced yet.
-        _ => false,
+        queues.insert(
+            webhook_id,
+            Queue {
+                tx: tx.clone(),
+                overflow_logged: false,
+            },
+        );
+        let generation = state.generation();
+        runtime.spawn(worker(state.clone(), webhook_id, generation, tx, rx));
     }
-}
-
-/// Whether a call is to or from the target (targets the sandbox has no model for
-/// match nothing).
-fn target_matches(call: &Call, target_type: &str, target_id: i64) -> bool {
-    match target_type {
-        "user" => call.user_id == target_id,
-        "office" => call.office_id == target_id,
-        "callcenter" => call.call_center_id == Some(target_id),
-        _ => false,
-    }
-}
-
-/// The JSON Dialpad sends for an event.
-fn payload(company: &Company, event: Event) -> Value {
-    match event {
-        Event::Call(call) => serde_json::to_value(call).unwrap_or_default(),
-        Event::Contact { event, contact } => json!({
-            "event": event,
-            "contact_type": contact.kind,
-            "contact": contact,
-            "event_timestamp": now_ms().to_string(),
-        }),
-        Event::ChangeLog(entry) => {
-            let name = company
-                .users
-                .get(&entry.changed_by)
-                .map(|u| u.display_name.clone())
-                .unwrap_or_default();
-            json!({
-                "date": now_ms().to_string(),
-                "action": entry.action,
-                "note": entry.note,
-                "additional_data": entry.additional_data,
-                "target": {"type": entry.target_type, "id": entry.target_id.to_string()},
-                "changed_by": {"name": name, "id": entry.changed_by.to_string(), "type": "user"},
-            })
-        }
-    }
-}
-
-/// Hands `job` to its webhook's worker, starting one when there is none (or the last
-/// one retired). Runs under the queue lock, which a retiring worker also takes.
-fn enqueue(
-    queues: &mut HashMap<i64, UnboundedSender<Job>>,
-    runtime: &Handle,
-    state: &AppState,
-    job: Job,
-) {
-    let job = match queues.get(&job.webhook_id) {
-        Some(tx) => match tx.send(job) {
-            Ok(()) => return,
-            Err(mpsc::error::SendError(job)) => job,
-        },
-        None => job,
-    };
-    let webhook_id = job.webhook_id;
-    let (tx, rx) = mpsc::unbounded_channel();
-    if tx.send(job).is_err() {
-        return;
-    }
-    queues.insert(webhook_id, tx.clone());
-    runtime.spawn(worker(state.clone(), webhook_id, tx, rx));
 }
 
 async fn worker(
     state: AppState,
     webhook_id: i64,
-    tx: UnboundedSender<Job>,
-    mut rx: UnboundedReceiver<Job>,
+    generation: Generation,
+    tx: Sender<Job>,
+    mut rx: Receiver<Job>,
 ) {
     loop {
-        match tokio::time::timeout(IDLE, rx.recv()).await {
-            Ok(Some(job)) => deliver(&state, &job).await,
+        let next = tokio::select! {
+            () = generation.ended() => return,
+            next = tokio::time::timeout(IDLE, rx.recv()) => next,
+        };
+        match next {
+            Ok(Some(job)) => {
+                tokio::select! {
+                    () = generation.ended() => return,
+                    () = deliver(&state, &generation, &job) => {}
+                }
+            }
             Ok(None) => return,
             Err(_) if retire(&state, webhook_id, &tx, &rx) => return,
             Err(_) => {}
@@ -178,19 +148,14 @@ async fn worker(
 }
 
 /// Unregisters an idle worker's queue, unless a job arrived meanwhile.
-fn retire(
-    state: &AppState,
-    webhook_id: i64,
-    tx: &UnboundedSender<Job>,
-    rx: &UnboundedReceiver<Job>,
-) -> bool {
+fn retire(state: &AppState, webhook_id: i64, tx: &Sender<Job>, rx: &Receiver<Job>) -> bool {
     let mut queues = state.deliveries.queues.lock();
     if !rx.is_empty() {
         return false;
     }
     if queues
         .get(&webhook_id)
-        .is_some_and(|current| current.same_channel(tx))
+        .is_some_and(|current| current.tx.same_channel(tx))
     {
         queues.remove(&webhook_id);
     }
@@ -198,9 +163,17 @@ fn retire(
 }
 
 /// The webhook's current URL and secret: a deleted webhook gets nothing more, an
-/// edited one gets the rest of its queue at its new URL.
-fn target(state: &AppState, job: &Job) -> Option<(String, Option<String>)> {
+/// edited one gets the rest of its queue at its new URL, and after a reset nothing
+/// goes to the new data's webhook that happens to have the same id.
+fn target(
+    state: &AppState,
+    generation: &Generation,
+    job: &Job,
+) -> Option<(String, Option<String>)> {
     let world = state.world.read();
+    if !generation.is_current() {
+        return None;
+    }
     let webhook = world
         .company(job.company_id)?
         .webhooks
@@ -208,13 +181,13 @@ fn target(state: &AppState, job: &Job) -> Option<(String, Option<String>)> {
     Some((webhook.hook_url.clone(), webhook.secret.clone()))
 }
 
-async fn deliver(state: &AppState, job: &Job) {
+async fn deliver(state: &AppState, generation: &Generation, job: &Job) {
     for attempt in 0..2 {
         if attempt > 0 {
             state.counters.event_retried();
             tokio::time::sleep(RETRY_DELAY).await;
         }
-        let Some((url, secret)) = target(state, job) else {
+        let Some((url, secret)) = target(state, generation, job) else {
             return;
         };
         let (body, content_type) = match &secret {
@@ -245,9 +218,10 @@ async fn deliver(state: &AppState, job: &Job) {
                 attempt,
                 "webhook answered an error"
             ),
+            // The URL may carry a token in its query: log the webhook's id instead.
             Err(error) => tracing::debug!(
                 webhook_id = job.webhook_id,
-                %error,
+                error = %error.without_url(),
                 attempt,
                 "webhook unreachable"
             ),

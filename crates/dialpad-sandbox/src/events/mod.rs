@@ -3,10 +3,15 @@
 //! to the webhooks whose subscriptions match it.
 //!
 //! Lock rule: [`emit`] reads the world, so never call it while holding `state.world`.
+//! Lifecycle: live calls and delivery queues belong to the generation of the data
+//! they were born with (`state::Generation`); a reset or shutdown stops them.
 
 mod calls;
 mod delivery;
+mod families;
 mod jwt;
+mod live;
+mod routing;
 mod subscriptions;
 mod webhooks;
 
@@ -51,14 +56,14 @@ pub struct ChangeLogEntry {
 /// the network: deliveries run on per-webhook tasks.
 pub fn emit(state: &AppState, company_id: i64, event: Event) {
     let world = state.world.read();
-    delivery::emit_in(&world, state, company_id, event);
+    routing::emit_in(&world, state, company_id, event);
 }
 
 /// [`emit`] for a caller that holds the world lock (read or write) while it changes
 /// what the event describes: queueing under the same guard keeps events in the order
 /// the changes happened.
 pub fn emit_locked(world: &crate::world::World, state: &AppState, company_id: i64, event: Event) {
-    delivery::emit_in(world, state, company_id, event);
+    routing::emit_in(world, state, company_id, event);
 }
 
 /// Dialpad routes: webhooks and subscriptions. (`POST /api/v2/call` and hangup are

@@ -107,19 +107,28 @@ struct WebhookBody {
     secret: Option<String>,
 }
 
-/// An absolute http(s) URL with a host.
+/// An absolute `http` URL with a host. Dialpad takes `https` too, but the sandbox
+/// has no TLS client: an `https` hook would fail every delivery without a word, so
+/// it is refused up front.
 fn check_hook_url(raw: &str) -> ApiResult<String> {
     let raw = raw.trim();
     let bad = || {
         ApiError::bad_request(format!(
-            "invalid hook_url {raw:?}: expected an absolute http(s) URL"
+            "invalid hook_url {raw:?}: expected an absolute http URL"
         ))
     };
     let url = url::Url::parse(raw).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+    if url.host_str().is_none_or(str::is_empty) {
         return Err(bad());
     }
-    Ok(raw.to_owned())
+    match url.scheme() {
+        "http" => Ok(raw.to_owned()),
+        "https" => Err(ApiError::bad_request(
+            "https hook_url is not supported: the sandbox delivers events over plain \
+             http only (use an http:// URL, e.g. a local receiver)",
+        )),
+        _ => Err(bad()),
+    }
 }
 
 /// An empty secret means none; secrets are single-line.

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use super::SCOPES;
 
 /// What the consent page shows.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub(super) struct Consent<'a> {
     pub request_id: &'a str,
     pub app_name: &'a str,
@@ -18,6 +18,20 @@ pub(super) struct Consent<'a> {
     pub user_email: &'a str,
     pub company_name: &'a str,
     pub scopes: &'a [String],
+}
+
+/// The request id is a single-use capability: `Debug` hides it.
+impl std::fmt::Debug for Consent<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consent")
+            .field("request_id", &"***")
+            .field("app_name", &self.app_name)
+            .field("user_name", &self.user_name)
+            .field("user_email", &self.user_email)
+            .field("company_name", &self.company_name)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
 }
 
 pub(super) fn consent_page(c: Consent<'_>) -> Response {

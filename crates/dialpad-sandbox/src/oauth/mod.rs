@@ -72,6 +72,9 @@ mod pkce;
 mod store;
 mod token;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::time::Duration;
@@ -180,10 +183,41 @@ impl IntoResponse for OAuthError {
 
 /// Request parameters (a query string, a form or a JSON object), where an empty
 /// value counts as absent (RFC 6749 §3.1) and repeats are remembered, not merged.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Params {
     values: HashMap<String, String>,
     repeated: Vec<String>,
+}
+
+/// Parameters whose values are credentials or grants, shown as `***` by `Debug`.
+const SECRET_PARAMS: &[&str] = &[
+    "client_secret",
+    "code",
+    "code_verifier",
+    "refresh_token",
+    "access_token",
+    "token",
+];
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&String> = self.values.keys().collect();
+        names.sort();
+        let mut map = f.debug_map();
+        for name in names {
+            let value = if SECRET_PARAMS.contains(&name.as_str()) {
+                "***"
+            } else {
+                self.values[name].as_str()
+            };
+            map.entry(name, &value);
+        }
+        map.finish()?;
+        if !self.repeated.is_empty() {
+            write!(f, " repeated {:?}", self.repeated)?;
+        }
+        Ok(())
+    }
 }
 
 impl Params {

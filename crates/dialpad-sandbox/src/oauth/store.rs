@@ -19,7 +19,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// Expired access tokens linger this long, so they answer "expired", not "invalid".
 const EXPIRED_GRACE: Duration = Duration::from_secs(3600);
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Grants {
     /// Consent pages awaiting Allow or Deny, by request id.
     pending: HashMap<String, Pending>,
@@ -30,6 +30,19 @@ pub struct Grants {
     lineage_of: HashMap<String, u64>,
     next_lineage: u64,
     last_sweep: Option<Instant>,
+}
+
+/// Its maps are keyed by live secrets (consent request ids, codes, tokens): `Debug`
+/// shows only how many there are.
+impl std::fmt::Debug for Grants {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grants")
+            .field("pending", &self.pending.len())
+            .field("used_codes", &self.used_codes.len())
+            .field("lineages", &self.lineages.len())
+            .field("next_lineage", &self.next_lineage)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A decided authorization request: everything a code will carry.
@@ -54,12 +67,23 @@ struct Pending {
 }
 
 /// A freshly issued token pair.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(super) struct Issued {
     pub access_token: String,
     pub refresh_token: String,
     pub company_id: i64,
     pub user_id: i64,
+}
+
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued")
+            .field("access_token", &"***")
+            .field("refresh_token", &"***")
+            .field("company_id", &self.company_id)
+            .field("user_id", &self.user_id)
+            .finish()
+    }
 }
 
 impl Grants {
@@ -127,12 +151,24 @@ pub(super) fn issue_code(auth: &mut AuthStore, approval: &Approval, now: Instant
 }
 
 /// What the client presents with a code.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub(super) struct Exchange<'a> {
     pub code: &'a str,
     pub client_id: &'a str,
     pub redirect_uri: Option<&'a str>,
     pub verifier: Option<&'a str>,
+}
+
+/// The code and the PKCE verifier are secrets.
+impl std::fmt::Debug for Exchange<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exchange")
+            .field("code", &"***")
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("verifier", &self.verifier.map(|_| "***"))
+            .finish()
+    }
 }
 
 /// Consumes a code (even when the exchange then fails) and issues a token pair.

@@ -23,7 +23,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-pub use request::MAX_SPAN_DAYS;
+pub use request::{MAX_DAYS_AGO, MAX_SPAN_DAYS};
 pub use store::{DAYS_AGO_CACHE, StatsStore, TODAY_CACHE};
 pub use tz::FAILING_ZONE;
 
@@ -68,7 +68,7 @@ async fn create(
     caller: Caller,
     DpJson(body): DpJson<ProcessStatsMessage>,
 ) -> ApiResult<Json<ProcessingProto>> {
-    let query = StatsQuery::parse(&body)?;
+    let query = StatsQuery::parse(body)?;
     let fails = {
         let world = state.world.read();
         query.check(company(&world, caller.company_id)?)?
@@ -125,7 +125,8 @@ async fn retrieve(
     }))
 }
 
-/// Serves a completed request's CSV, built from the data as it is now.
+/// Serves a completed request's CSV, built from the data as it is now. Only copying
+/// the data holds the world's lock; writing the CSV holds none (see `export`).
 async fn download(State(state): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
     let gone = || ApiError::not_found(&format!("file {file}"));
     let id = file.strip_suffix(".csv").ok_or_else(gone)?;
@@ -140,10 +141,12 @@ async fn download(State(state): State<AppState>, Path(file): Path<String>) -> Ap
     // Large companies take a moment: keep the runtime's threads free meanwhile.
     let worker = state.clone();
     let csv = tokio::task::spawn_blocking(move || {
-        let world = worker.world.read();
-        world
+        let snapshot = worker
+            .world
+            .read()
             .company(request.company_id)
-            .map(|c| export::render(c, &request.query, &request.window))
+            .map(|c| export::Snapshot::take(c, &request.query, &request.window));
+        snapshot.map(|s| export::render(&s, &request.query, &request.window))
     })
     .await
     .map_err(|e| ApiError::internal(format!("stats export failed: {e}")))?

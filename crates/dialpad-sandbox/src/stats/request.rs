@@ -8,12 +8,16 @@ use chrono::{Days, NaiveDate};
 use serde::Deserialize;
 
 use super::tz::Zone;
+use crate::api::required;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::de_opt_i64;
 use crate::world::Company;
 
 /// The longest `days_ago` range the sandbox accepts (Dialpad documents none).
 pub const MAX_SPAN_DAYS: i64 = 90;
+/// The furthest back a `days_ago` range may reach (Dialpad documents no bound): ten
+/// years, far beyond any seeded data, and far from the limits of the calendar.
+pub const MAX_DAYS_AGO: i64 = 3650;
 
 /// `protos.stats.ProcessStatsMessage`.
 #[derive(Debug, Default, Deserialize)]
@@ -127,51 +131,69 @@ pub struct Window {
     pub today: NaiveDate,
 }
 
-fn required<'a>(value: Option<&'a str>, field: &str) -> ApiResult<&'a str> {
-    value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| ApiError::bad_request(format!("{field} is required")))
+/// An office, user or call center id: positive, like every int64 id Dialpad issues.
+fn positive_id(value: Option<i64>, field: &str) -> ApiResult<Option<i64>> {
+    match value {
+        Some(id) if id <= 0 => Err(ApiError::bad_request(format!(
+            "invalid {field} {id}: ids are positive"
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// Validates `days_ago_start`..`days_ago_end`. Every comparison stays within range:
+/// after the sign and order checks `0 <= start <= end`, so `end - start` cannot
+/// overflow, and nothing is added before the bounds are known.
+fn days_ago(start: i64, end: i64) -> ApiResult<Range> {
+    if start < 0 || end < 0 {
+        return Err(ApiError::bad_request(
+            "days_ago_start and days_ago_end must not be negative",
+        ));
+    }
+    if start > end {
+        return Err(ApiError::bad_request(format!(
+            "days_ago_start ({start}) must not be greater than days_ago_end ({end}): \
+             the range runs from days_ago_end days ago to days_ago_start days ago"
+        )));
+    }
+    if end - start >= MAX_SPAN_DAYS {
+        return Err(ApiError::bad_request(format!(
+            "the range from days_ago_end ({end}) to days_ago_start ({start}) spans more \
+             than {MAX_SPAN_DAYS} days"
+        )));
+    }
+    if end > MAX_DAYS_AGO {
+        return Err(ApiError::bad_request(format!(
+            "days_ago_end ({end}) reaches back more than {MAX_DAYS_AGO} days"
+        )));
+    }
+    Ok(Range::DaysAgo { start, end })
 }
 
 impl StatsQuery {
     /// Checks everything that needs no data, as Dialpad's request validation would.
-    pub fn parse(msg: &ProcessStatsMessage) -> ApiResult<Self> {
-        let export = ExportType::parse(required(msg.export_type.as_deref(), "export_type")?)?;
-        let stat = StatType::parse(required(msg.stat_type.as_deref(), "stat_type")?)?;
+    pub fn parse(msg: ProcessStatsMessage) -> ApiResult<Self> {
+        let export = ExportType::parse(&required(msg.export_type, "export_type")?)?;
+        let stat = StatType::parse(&required(msg.stat_type, "stat_type")?)?;
         let range = if msg.is_today == Some(true) {
             // Dialpad: "days_ago_start and days_ago_end are ignored if this is passed in".
             Range::Today
         } else {
-            let start = msg.days_ago_start.unwrap_or(1);
-            let end = msg.days_ago_end.unwrap_or(30);
-            if start < 0 || end < 0 {
-                return Err(ApiError::bad_request(
-                    "days_ago_start and days_ago_end must not be negative",
-                ));
-            }
-            if start > end {
-                return Err(ApiError::bad_request(format!(
-                    "days_ago_start ({start}) must not be greater than days_ago_end ({end}): \
-                     the range runs from days_ago_end days ago to days_ago_start days ago"
-                )));
-            }
-            if end - start + 1 > MAX_SPAN_DAYS {
-                return Err(ApiError::bad_request(format!(
-                    "the range from days_ago_end ({end}) to days_ago_start ({start}) spans more \
-                     than {MAX_SPAN_DAYS} days"
-                )));
-            }
-            Range::DaysAgo { start, end }
+            days_ago(
+                msg.days_ago_start.unwrap_or(1),
+                msg.days_ago_end.unwrap_or(30),
+            )?
         };
+        let office_id = positive_id(msg.office_id, "office_id")?;
+        let target_id = positive_id(msg.target_id, "target_id")?;
         let target_type = msg
             .target_type
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty());
-        let scope = match (target_type, msg.target_id) {
+        let scope = match (target_type, target_id) {
             (Some(t), Some(id)) => Scope::Target(TargetType::parse(t)?, id),
-            (None, None) => match msg.office_id {
+            (None, None) => match office_id {
                 Some(id) => Scope::Office(id),
                 None => Scope::Company,
             },
@@ -261,7 +283,7 @@ impl StatsQuery {
     /// The instants covered when asked at `now_ms`. A `days_ago` range stops at the
     /// start of today: today's data comes only with `is_today`.
     pub fn window(&self, now_ms: i64) -> Window {
-        let zone = &self.zone;
+        let zone = self.zone;
         let today = zone.local_date(now_ms);
         let today_ms = zone.midnight_ms(today);
         let days_back = |n: i64| {
@@ -304,7 +326,7 @@ mod tests {
 
     #[test]
     fn defaults_cover_thirty_days_up_to_yesterday_in_utc() {
-        let q = StatsQuery::parse(&msg("records", "calls")).unwrap();
+        let q = StatsQuery::parse(msg("records", "calls")).unwrap();
         assert_eq!(q.range, Range::DaysAgo { start: 1, end: 30 });
         let now = chrono::DateTime::parse_from_rfc3339("2025-06-15T13:00:00Z")
             .unwrap()
@@ -326,10 +348,47 @@ mod tests {
         m.days_ago_start = Some(9);
         m.days_ago_end = Some(3);
         m.group_by = Some("date".into());
-        let q = StatsQuery::parse(&m).unwrap();
+        let q = StatsQuery::parse(m).unwrap();
         assert_eq!(q.range, Range::Today);
         assert_eq!(q.group_by, None);
-        let q = StatsQuery::parse(&msg("stats", "calls")).unwrap();
+        let q = StatsQuery::parse(msg("stats", "calls")).unwrap();
         assert_eq!(q.group_by, Some(GroupBy::User));
+    }
+
+    fn days(start: i64, end: i64) -> ApiResult<StatsQuery> {
+        let mut m = msg("records", "calls");
+        m.days_ago_start = Some(start);
+        m.days_ago_end = Some(end);
+        StatsQuery::parse(m)
+    }
+
+    fn message(result: ApiResult<StatsQuery>) -> String {
+        result.expect_err("refused").message
+    }
+
+    #[test]
+    fn extreme_days_ago_are_refused_without_overflowing() {
+        assert!(message(days(0, i64::MAX)).contains("spans more than 90 days"));
+        assert!(message(days(i64::MAX - 1, i64::MAX)).contains("reaches back more than"));
+        assert!(message(days(i64::MAX, i64::MAX)).contains("reaches back more than"));
+        assert!(message(days(i64::MIN, 0)).contains("must not be negative"));
+        assert!(message(days(0, i64::MIN)).contains("must not be negative"));
+        assert!(message(days(1, 91)).contains("spans more than 90 days"));
+        // The furthest range accepted is 90 days that end MAX_DAYS_AGO days ago.
+        let q = days(MAX_DAYS_AGO - 89, MAX_DAYS_AGO).unwrap();
+        let w = q.window(crate::ids::now_ms());
+        assert_eq!(q.zone.days(w.from_ms, w.to_ms).len(), 90);
+        assert_eq!(w.to_ms - w.from_ms, 90 * 86_400_000);
+    }
+
+    #[test]
+    fn ids_must_be_positive() {
+        let mut m = msg("records", "calls");
+        m.office_id = Some(-5);
+        assert!(message(StatsQuery::parse(m)).contains("invalid office_id -5"));
+        let mut m = msg("records", "calls");
+        m.target_type = Some("user".into());
+        m.target_id = Some(0);
+        assert!(message(StatsQuery::parse(m)).contains("invalid target_id 0"));
     }
 }

@@ -151,7 +151,7 @@ mod tests {
     use crate::stats::request::ProcessStatsMessage;
 
     fn query(is_today: bool) -> StatsQuery {
-        StatsQuery::parse(&ProcessStatsMessage {
+        StatsQuery::parse(ProcessStatsMessage {
             export_type: Some("records".into()),
             stat_type: Some("calls".into()),
             is_today: Some(is_today),

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::{CsvWriter, Ctx, Minutes};
+use super::{CallRow, CsvWriter, Ctx, Minutes};
 use crate::stats::request::GroupBy;
-use crate::world::{Call, Outcome};
+use crate::world::Outcome;
 
 const TALLY: &str = concat!(
     "total_calls,inbound_calls,outbound_calls,answered_calls,missed_calls,",
@@ -28,7 +28,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, c: &Call) {
+    fn add(&mut self, c: &CallRow) {
         self.total += 1;
         if c.direction == "inbound" {
             self.inbound += 1;
@@ -85,7 +85,7 @@ pub(super) fn call_stats(ctx: &Ctx<'_>, group_by: Option<GroupBy>) -> String {
             w.finish()
         }
         GroupBy::User => {
-            let mut rows: BTreeMap<(NaiveDate, i64), (&Call, Tally)> = BTreeMap::new();
+            let mut rows: BTreeMap<(NaiveDate, i64), (&CallRow, Tally)> = BTreeMap::new();
             for c in ctx.calls() {
                 let key = (ctx.day(c.date_started), c.user_id);
                 rows.entry(key).or_insert((c, Tally::default())).1.add(c);
@@ -94,10 +94,10 @@ pub(super) fn call_stats(ctx: &Ctx<'_>, group_by: Option<GroupBy>) -> String {
             let mut w = CsvWriter::with_header(&format!("{columns},{TALLY}"));
             for ((date, _), (c, tally)) in &rows {
                 w.plain(date)
-                    .text(&c.target.kind)
-                    .text(&c.target.id)
-                    .text(&c.target.name)
-                    .text(&c.target.email)
+                    .text(ctx.text(c.target.kind))
+                    .text(ctx.text(c.target.id))
+                    .text(ctx.text(c.target.name))
+                    .text(ctx.text(c.target.email))
                     .plain(c.office_id);
                 tally.write(&mut w);
             }
@@ -118,8 +118,8 @@ pub(super) fn call_stats(ctx: &Ctx<'_>, group_by: Option<GroupBy>) -> String {
             let mut w = CsvWriter::with_header(&format!("{columns},{TALLY}"));
             for ((date, kind, id), tally) in &rows {
                 let name = match *kind {
-                    "callcenter" => ctx.center_name(Some(*id)),
-                    _ => ctx.office_name(*id),
+                    "callcenter" => ctx.snapshot.center_name(Some(*id)),
+                    _ => ctx.snapshot.office_name(*id),
                 };
                 w.plain(date).text(kind).plain(id).text(name);
                 tally.write(&mut w);
@@ -133,9 +133,9 @@ pub(super) fn call_stats(ctx: &Ctx<'_>, group_by: Option<GroupBy>) -> String {
 pub(super) fn per_user(
     ctx: &Ctx<'_>,
     what: &'static str,
-    of: impl Fn(&Call) -> Option<(u64, f64)>,
+    of: impl Fn(&CallRow) -> Option<(u64, f64)>,
 ) -> String {
-    let mut rows: BTreeMap<(NaiveDate, i64), (&Call, u64, f64)> = BTreeMap::new();
+    let mut rows: BTreeMap<(NaiveDate, i64), (&CallRow, u64, f64)> = BTreeMap::new();
     for c in ctx.calls() {
         if let Some((n, ms)) = of(c) {
             let row = rows
@@ -149,10 +149,10 @@ pub(super) fn per_user(
     let mut w = CsvWriter::with_header(&columns);
     for ((date, _), (c, n, ms)) in &rows {
         w.plain(date)
-            .text(&c.target.kind)
-            .text(&c.target.id)
-            .text(&c.target.name)
-            .text(&c.target.email)
+            .text(ctx.text(c.target.kind))
+            .text(ctx.text(c.target.id))
+            .text(ctx.text(c.target.name))
+            .text(ctx.text(c.target.email))
             .plain(n)
             .plain(Minutes(*ms));
         w.end_row();

@@ -3,17 +3,24 @@
 //! ISO-8601; the `date` column is the local day in the request's time zone;
 //! durations are minutes with two decimals. Stat types the sandbox has no data for
 //! (csat, dispositions, onduty, screenshare, texts) download as a header alone.
+//!
+//! [`Snapshot::take`] copies what an export reads while the world is locked, and
+//! [`render`] writes the CSV with no lock held: rendering 100k rows takes long
+//! enough that a writer waiting behind it would park every new reader of the sandbox.
 
 mod aggregate;
+mod snapshot;
 
-use std::cmp::Reverse;
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate, Timelike};
 
+pub use snapshot::Snapshot;
+use snapshot::{CallRow, Text};
+
 use super::csv::CsvWriter;
-use super::request::{ExportType, Scope, StatType, StatsQuery, TargetType, Window};
-use crate::world::{Call, Company, Outcome};
+use super::request::{ExportType, StatType, StatsQuery, Window};
+use crate::world::Outcome;
 
 const CALL_RECORDS: &str = concat!(
     "date_started,date,call_id,direction,category,target_type,target_id,",
@@ -33,12 +40,10 @@ const RECORDING_RECORDS: &str = concat!(
     "recording_duration,recording_url,office_id,call_center_id",
 );
 
-/// The CSV of `query` over `window`.
-pub fn render(company: &Company, query: &StatsQuery, window: &Window) -> String {
+/// The CSV of `query` over `window`, from what `snapshot` copied.
+pub fn render(snapshot: &Snapshot, query: &StatsQuery, window: &Window) -> String {
     let ctx = Ctx {
-        company,
-        scope: query.scope,
-        window: *window,
+        snapshot,
         days: query.zone.days(window.from_ms, window.to_ms),
     };
     match (query.stat, query.export) {
@@ -50,11 +55,10 @@ pub fn render(company: &Company, query: &StatsQuery, window: &Window) -> String 
             (c.outcome == Outcome::Voicemail).then(|| (1, c.duration.unwrap_or(0.0)))
         }),
         (StatType::Recordings, ExportType::Stats) => aggregate::per_user(&ctx, "recordings", |c| {
-            let recs = c
-                .recording_details
+            let (n, ms) = snapshot
+                .recordings(c)
                 .iter()
-                .filter(|r| r.recording_type != "voicemail");
-            let (n, ms) = recs.fold((0, 0.0), |(n, ms), r| (n + 1, ms + r.duration as f64));
+                .fold((0, 0.0), |(n, ms), r| (n + 1, ms + r.duration as f64));
             (n > 0).then_some((n, ms))
         }),
         (stat, export) => CsvWriter::with_header(empty_header(stat, export)).finish(),
@@ -99,27 +103,19 @@ fn empty_header(stat: StatType, export: ExportType) -> &'static str {
 }
 
 struct Ctx<'a> {
-    company: &'a Company,
-    scope: Scope,
-    window: Window,
+    snapshot: &'a Snapshot,
     /// Local days of the window with the UTC instant each starts.
     days: Vec<(NaiveDate, i64)>,
 }
 
 impl<'a> Ctx<'a> {
-    /// Concluded calls started in the window and in scope, oldest first.
-    fn calls(&self) -> impl Iterator<Item = &'a Call> + use<'a> {
-        let Window { from_ms, to_ms, .. } = self.window;
-        let range = (from_ms < to_ms).then(|| {
-            let newest = (Reverse(to_ms - 1), i64::MIN);
-            let oldest = (Reverse(from_ms), i64::MAX);
-            self.company.calls.range(newest..=oldest)
-        });
-        let scope = self.scope;
-        range
-            .into_iter()
-            .flat_map(|r| r.rev().map(|(_, c)| c))
-            .filter(move |c| in_scope(c, scope))
+    /// The snapshot's calls (started in the window and in scope), oldest first.
+    fn calls(&self) -> std::slice::Iter<'a, CallRow> {
+        self.snapshot.calls.iter()
+    }
+
+    fn text(&self, t: Text) -> &'a str {
+        self.snapshot.text(t)
     }
 
     /// The local day a call started on.
@@ -129,28 +125,6 @@ impl<'a> Ctx<'a> {
             .get(i.saturating_sub(1))
             .map(|d| d.0)
             .unwrap_or_default()
-    }
-
-    fn office_name(&self, id: i64) -> &'a str {
-        self.company
-            .offices
-            .get(&id)
-            .map_or("", |o| o.name.as_str())
-    }
-
-    fn center_name(&self, id: Option<i64>) -> &'a str {
-        id.and_then(|id| self.company.call_centers.get(&id))
-            .map_or("", |c| c.name.as_str())
-    }
-}
-
-fn in_scope(call: &Call, scope: Scope) -> bool {
-    match scope {
-        Scope::Company => true,
-        Scope::Office(id) | Scope::Target(TargetType::Office, id) => call.office_id == id,
-        Scope::Target(TargetType::User, id) => call.user_id == id,
-        Scope::Target(TargetType::Callcenter, id) => call.call_center_id == Some(id),
-        Scope::Target(..) => false,
     }
 }
 
@@ -187,7 +161,7 @@ impl fmt::Display for Minutes {
     }
 }
 
-fn category(call: &Call) -> &'static str {
+fn category(call: &CallRow) -> &'static str {
     match call.outcome {
         Outcome::Answered => "answered",
         Outcome::Missed => "missed",
@@ -211,15 +185,15 @@ fn call_records(ctx: &Ctx<'_>) -> String {
             .plain(c.call_id)
             .text(c.direction)
             .text(category(c))
-            .text(&c.target.kind)
-            .text(&c.target.id)
-            .text(&c.target.name)
-            .text(&c.target.email)
-            .text(&c.external_number)
-            .text(&c.internal_number)
-            .text(&c.contact.id)
-            .text(&c.contact.name)
-            .text(&c.contact.kind)
+            .text(ctx.text(c.target.kind))
+            .text(ctx.text(c.target.id))
+            .text(ctx.text(c.target.name))
+            .text(ctx.text(c.target.email))
+            .text(ctx.text(c.external_number))
+            .text(ctx.text(c.internal_number))
+            .text(ctx.text(c.contact.id))
+            .text(ctx.text(c.contact.name))
+            .text(ctx.text(c.contact.kind))
             .opt(c.date_connected.map(Iso))
             .opt(c.date_ended.map(Iso))
             .plain(Minutes((ended - rang) as f64 - duration))
@@ -227,12 +201,12 @@ fn call_records(ctx: &Ctx<'_>) -> String {
             .plain(Minutes(voicemail))
             .plain(Minutes(c.total_duration.unwrap_or(0.0)))
             .plain(c.was_recorded)
-            .text(c.voicemail_share_link.as_deref().unwrap_or(""))
-            .text(&c.labels.join(","))
+            .text(ctx.text(c.voicemail_link))
+            .text(ctx.text(c.labels))
             .plain(c.office_id)
-            .text(ctx.office_name(c.office_id))
+            .text(ctx.snapshot.office_name(c.office_id))
             .opt(c.call_center_id)
-            .text(ctx.center_name(c.call_center_id));
+            .text(ctx.snapshot.center_name(c.call_center_id));
         w.end_row();
     }
     w.finish()
@@ -244,15 +218,15 @@ fn voicemail_records(ctx: &Ctx<'_>) -> String {
         w.plain(Iso(c.date_started))
             .plain(ctx.day(c.date_started))
             .plain(c.call_id)
-            .text(&c.target.kind)
-            .text(&c.target.id)
-            .text(&c.target.name)
-            .text(&c.target.email)
-            .text(&c.external_number)
-            .text(&c.internal_number)
-            .text(&c.contact.name)
+            .text(ctx.text(c.target.kind))
+            .text(ctx.text(c.target.id))
+            .text(ctx.text(c.target.name))
+            .text(ctx.text(c.target.email))
+            .text(ctx.text(c.external_number))
+            .text(ctx.text(c.internal_number))
+            .text(ctx.text(c.contact.name))
             .plain(Minutes(c.duration.unwrap_or(0.0)))
-            .text(c.voicemail_share_link.as_deref().unwrap_or(""))
+            .text(ctx.text(c.voicemail_link))
             .plain(c.office_id)
             .opt(c.call_center_id);
         w.end_row();
@@ -263,24 +237,20 @@ fn voicemail_records(ctx: &Ctx<'_>) -> String {
 fn recording_records(ctx: &Ctx<'_>) -> String {
     let mut w = CsvWriter::with_header(RECORDING_RECORDS);
     for c in ctx.calls() {
-        for r in c
-            .recording_details
-            .iter()
-            .filter(|r| r.recording_type != "voicemail")
-        {
+        for r in ctx.snapshot.recordings(c) {
             w.plain(Iso(c.date_started))
                 .plain(ctx.day(c.date_started))
                 .plain(c.call_id)
-                .text(&r.id)
+                .text(ctx.text(r.id))
                 .text(r.recording_type)
-                .text(&c.target.kind)
-                .text(&c.target.id)
-                .text(&c.target.name)
-                .text(&c.target.email)
-                .text(&c.external_number)
+                .text(ctx.text(c.target.kind))
+                .text(ctx.text(c.target.id))
+                .text(ctx.text(c.target.name))
+                .text(ctx.text(c.target.email))
+                .text(ctx.text(c.external_number))
                 .plain(Iso(r.start_time))
                 .plain(Minutes(r.duration as f64))
-                .text(&r.url)
+                .text(ctx.text(r.url))
                 .plain(c.office_id)
                 .opt(c.call_center_id);
             w.end_row();
