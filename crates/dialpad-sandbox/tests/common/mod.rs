@@ -51,33 +51,17 @@ impl TestSandbox {
 
     /// GET with the first company's admin API key; answers status and JSON.
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(self.key())
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        self.get_as(self.key(), path).await
     }
 
+    /// A request with a JSON body and the first company's admin API key.
     pub async fn send(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Value,
     ) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .request(method, self.url(path))
-            .bearer_auth(self.key())
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        self.send_as(self.key(), method, path, body).await
     }
 
     /// Follows every cursor of a list endpoint and returns all items.
