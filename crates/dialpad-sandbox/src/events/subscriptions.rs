@@ -191,12 +191,8 @@ async fn retrieve(
     let id = path_id(&id, "subscription")?;
     let world = state.world.read();
     let company = company(&world, caller.company_id)?;
-    company
-        .subscriptions
-        .get(&id)
-        .filter(|s| family.owns(&s.kind))
-        .map(|s| Json(proto(company, s)))
-        .ok_or_else(|| ApiError::not_found(family.noun()))
+    let sub = owned(company, family, id)?;
+    Ok(Json(proto(company, sub)))
 }
 
 async fn create(
@@ -237,11 +233,7 @@ async fn update(
     let id = path_id(&id, "subscription")?;
     let mut world = state.world.write();
     let company = company_mut(&mut world, caller.company_id)?;
-    let current = company
-        .subscriptions
-        .get(&id)
-        .filter(|s| family.owns(&s.kind))
-        .ok_or_else(|| ApiError::not_found(family.noun()))?;
+    let current = owned(company, family, id)?;
     let kind = family.kind(Some(&current.kind), &body, company)?;
     let webhook_id = match body.endpoint() {
         Some(endpoint) => webhook_of(company, endpoint)?,
@@ -269,12 +261,18 @@ async fn remove(
     let id = path_id(&id, "subscription")?;
     let mut world = state.world.write();
     let company = company_mut(&mut world, caller.company_id)?;
-    let sub = company
-        .subscriptions
-        .get(&id)
-        .filter(|s| family.owns(&s.kind))
-        .ok_or_else(|| ApiError::not_found(family.noun()))?;
+    let sub = owned(company, family, id)?;
     let answer = proto(company, sub);
     company.subscriptions.remove(&id);
     Ok(Json(answer))
+}
+
+/// The company's subscription `id` if it belongs to `family` (another family's id is
+/// a 404, as at Dialpad, where each family has its own collection).
+fn owned(company: &Company, family: Family, id: i64) -> ApiResult<&Subscription> {
+    company
+        .subscriptions
+        .get(&id)
+        .filter(|s| family.owns(&s.kind))
+        .ok_or_else(|| ApiError::not_found(family.noun()))
 }
