@@ -15,6 +15,7 @@ use crate::cursor::{Cursor, CursorError};
 use crate::error_code::{ErrorBody, ErrorCode};
 use crate::model_id::ModelId;
 use crate::operation::{Operation, OperationKind};
+use crate::provider_values::ProviderValues;
 use crate::query::{ListOptions, RetrieveOptions};
 use crate::resource::Resource;
 use crate::support::ModelSupport;
@@ -300,27 +301,32 @@ pub trait Connector: Send + Sync + fmt::Debug {
         options: &RetrieveOptions,
     ) -> Result<Resource, ConnectorError>;
 
-    /// Creates a resource of `input.model()`; returns it as created.
+    /// Creates a resource of `input.model()`; returns it as created. `extra` holds the
+    /// tenant's custom-field values, to be written into the provider's request body with
+    /// [`ProviderValues::apply_to`].
     async fn create(
         &self,
         ctx: &ConnectionContext,
         input: CreateInput,
+        extra: &ProviderValues,
     ) -> Result<Resource, ConnectorError> {
-        let _ = ctx;
+        let _ = (ctx, extra);
         Err(ConnectorError::unsupported(
             input.model(),
             OperationKind::Create,
         ))
     }
 
-    /// Applies `input` to resource `id` of `input.model()`; returns it as updated.
+    /// Applies `input` to resource `id` of `input.model()`; returns it as updated. `extra`
+    /// as in [`Connector::create`].
     async fn update(
         &self,
         ctx: &ConnectionContext,
         id: &str,
         input: UpdateInput,
+        extra: &ProviderValues,
     ) -> Result<Resource, ConnectorError> {
-        let _ = (ctx, id);
+        let _ = (ctx, id, extra);
         Err(ConnectorError::unsupported(
             input.model(),
             OperationKind::Update,

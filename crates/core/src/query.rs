@@ -19,7 +19,7 @@ impl Limit {
     /// The largest page a caller may ask for.
     pub const MAX: u32 = 100;
     /// The page size when the caller gives none.
-    pub const DEFAULT: Limit = Limit(25);
+    pub const DEFAULT: Limit = Limit(50);
 
     /// A limit, if `n` is within 1 to [`Limit::MAX`].
     pub fn new(n: u32) -> Result<Self, ValidationErrors> {

@@ -179,7 +179,7 @@ fn connectors_are_usable_behind_dyn_and_default_writes_are_unsupported() {
         &json!({"firstName": "A", "lastName": "B"}),
     )
     .unwrap();
-    let err = block_on(connector.create(&ctx("token-123"), input)).unwrap_err();
+    let err = block_on(connector.create(&ctx("token-123"), input, &ProviderValues::new())).unwrap_err();
     assert!(
         matches!(err, ConnectorError::Unsupported { operation } if operation.to_string() == "genericContact::create")
     );

@@ -180,7 +180,7 @@ fn expand_accepts_reference_fields_only() {
 #[test]
 fn limit_is_bounded() {
     assert_eq!(Limit::parse("50").unwrap().get(), 50);
-    assert_eq!(Limit::default().get(), 25);
+    assert_eq!(Limit::default().get(), 50);
     for bad in ["0", "101", "-1", "ten", ""] {
         let errors = Limit::parse(bad).unwrap_err();
         assert_eq!(
