@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::fields::field_specs;
 use crate::formats::resource_id;
 use crate::model_id::ModelId;
-use crate::models::UserStatus;
+use crate::models::{ContactVisibility, UserStatus, WorkspaceStatus};
 use crate::support::SupportedFields;
 use crate::validate::{FieldError, ValidationCode, ValidationErrors};
 use crate::values::{Email, PhoneNumber};
@@ -23,12 +23,20 @@ pub struct Filters {
     pub phone: Option<PhoneNumber>,
     /// `status` (users): users in this state.
     pub status: Option<UserStatus>,
-    /// `startedAfter` (calls): calls started at or after this instant.
+    /// `status` (workspaces): workspaces in this state.
+    pub workspace_status: Option<WorkspaceStatus>,
+    /// `owner` (contacts): the private contacts of this user id.
+    pub owner: Option<String>,
+    /// `visibility` (contacts): shared (company) or private (a user's own) contacts.
+    pub visibility: Option<ContactVisibility>,
+    /// `startedAfter` (calls, transcripts): calls started at or after this instant.
     pub started_after: Option<DateTime<Utc>>,
-    /// `startedBefore` (calls): calls started before this instant.
+    /// `startedBefore` (calls, transcripts): calls started before this instant.
     pub started_before: Option<DateTime<Utc>>,
-    /// `users` (calls): calls involving this user id.
-    pub users: Option<String>,
+    /// `user` (calls): calls involving this user id.
+    pub user: Option<String>,
+    /// `workspace` (calls): calls of this workspace (office) id.
+    pub workspace: Option<String>,
     /// `call` (transcripts): the transcript of this call id.
     pub call: Option<String>,
 }
@@ -142,13 +150,39 @@ impl Filters {
                     )
                 })?);
             }
-            (ModelId::TelephonyCall, "startedAfter") => {
+            (ModelId::GenericWorkspace, "status") => {
+                self.workspace_status = Some(WorkspaceStatus::from_wire(value).ok_or_else(|| {
+                    (
+                        ValidationCode::InvalidEnum,
+                        format!(
+                            "`{key}`: expected one of: {}",
+                            WorkspaceStatus::VALUES.join(", ")
+                        ),
+                    )
+                })?);
+            }
+            (ModelId::GenericContact, "owner") => self.owner = Some(id("genericUser")?),
+            (ModelId::GenericContact, "visibility") => {
+                self.visibility = Some(ContactVisibility::from_wire(value).ok_or_else(|| {
+                    (
+                        ValidationCode::InvalidEnum,
+                        format!(
+                            "`{key}`: expected one of: {}",
+                            ContactVisibility::VALUES.join(", ")
+                        ),
+                    )
+                })?);
+            }
+            (ModelId::TelephonyCall | ModelId::TelephonyCallTranscript, "startedAfter") => {
                 self.started_after = Some(datetime(key, value)?);
             }
-            (ModelId::TelephonyCall, "startedBefore") => {
+            (ModelId::TelephonyCall | ModelId::TelephonyCallTranscript, "startedBefore") => {
                 self.started_before = Some(datetime(key, value)?);
             }
-            (ModelId::TelephonyCall, "users") => self.users = Some(id("genericUser")?),
+            (ModelId::TelephonyCall, "user") => self.user = Some(id("genericUser")?),
+            (ModelId::TelephonyCall, "workspace") => {
+                self.workspace = Some(id("genericWorkspace")?);
+            }
             (ModelId::TelephonyCallTranscript, "call") => self.call = Some(id("telephonyCall")?),
             // Declared in a table but not typed here: refuse rather than ignore silently.
             _ => return Err(unknown()),
@@ -166,10 +200,16 @@ impl Filters {
         let set = [
             ("email", self.email.is_some()),
             ("phone", self.phone.is_some()),
-            ("status", self.status.is_some()),
+            (
+                "status",
+                self.status.is_some() || self.workspace_status.is_some(),
+            ),
+            ("owner", self.owner.is_some()),
+            ("visibility", self.visibility.is_some()),
             ("startedAfter", self.started_after.is_some()),
             ("startedBefore", self.started_before.is_some()),
-            ("users", self.users.is_some()),
+            ("user", self.user.is_some()),
+            ("workspace", self.workspace.is_some()),
             ("call", self.call.is_some()),
         ];
         set.into_iter()
@@ -191,9 +231,16 @@ impl Filters {
         push("email", self.email.as_ref().map(ToString::to_string));
         push("phone", self.phone.as_ref().map(ToString::to_string));
         push("status", self.status.map(|s| s.as_str().to_owned()));
+        push(
+            "status",
+            self.workspace_status.map(|s| s.as_str().to_owned()),
+        );
+        push("owner", self.owner.clone());
+        push("visibility", self.visibility.map(|v| v.as_str().to_owned()));
         push("startedAfter", self.started_after.map(|d| d.to_rfc3339()));
         push("startedBefore", self.started_before.map(|d| d.to_rfc3339()));
-        push("users", self.users.clone());
+        push("user", self.user.clone());
+        push("workspace", self.workspace.clone());
         push("call", self.call.clone());
         out
     }

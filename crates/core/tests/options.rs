@@ -22,14 +22,20 @@ fn codes(errors: &ValidationErrors) -> Vec<(&str, ValidationCode)> {
 #[test]
 fn filterable_keys_per_model_come_from_the_field_tables() {
     let keys = |m| filter_keys(m).collect::<Vec<_>>();
-    assert_eq!(keys(ModelId::GenericContact), ["email", "phone"]);
+    assert_eq!(
+        keys(ModelId::GenericContact),
+        ["email", "phone", "visibility", "owner"]
+    );
     assert_eq!(keys(ModelId::GenericUser), ["email", "status"]);
-    assert_eq!(keys(ModelId::GenericWorkspace), Vec::<&str>::new());
+    assert_eq!(keys(ModelId::GenericWorkspace), ["status"]);
     assert_eq!(
         keys(ModelId::TelephonyCall),
-        ["startedAfter", "startedBefore", "users"]
+        ["startedAfter", "startedBefore", "user", "workspace"]
     );
-    assert_eq!(keys(ModelId::TelephonyCallTranscript), ["call"]);
+    assert_eq!(
+        keys(ModelId::TelephonyCallTranscript),
+        ["call", "startedAfter", "startedBefore"]
+    );
 }
 
 #[test]
@@ -39,7 +45,8 @@ fn every_declared_filter_key_parses() {
         "phone" => "+14155550100",
         "status" => "active",
         "startedAfter" | "startedBefore" => "2024-05-01T00:00:00Z",
-        "users" | "call" => "id1",
+        "visibility" => "private",
+        "owner" | "user" | "workspace" | "call" => "id1",
         other => panic!("no sample for filter {other}"),
     };
     for model in ModelId::ALL.iter().copied() {
@@ -58,7 +65,8 @@ fn call_filters_are_typed() {
         [
             ("startedAfter", "2024-05-01T00:00:00+02:00"),
             ("startedBefore", "2024-05-02T00:00:00Z"),
-            ("users", "u1"),
+            ("user", "u1"),
+            ("workspace", "o1"),
         ],
     )
     .unwrap();
@@ -66,7 +74,8 @@ fn call_filters_are_typed() {
         filters.started_after,
         Some(Utc.with_ymd_and_hms(2024, 4, 30, 22, 0, 0).unwrap())
     );
-    assert_eq!(filters.users.as_deref(), Some("u1"));
+    assert_eq!(filters.user.as_deref(), Some("u1"));
+    assert_eq!(filters.workspace.as_deref(), Some("o1"));
     assert!(!filters.is_empty());
     assert!(
         Filters::parse(model(ModelId::TelephonyCall), [])
@@ -124,7 +133,7 @@ fn bad_filters_are_reported_per_key() {
         vec![("filters.startedBefore", ValidationCode::InvalidRange)]
     );
     let errors = Filters::parse(model(ModelId::GenericWorkspace), [("name", "HQ")]).unwrap_err();
-    assert!(errors.as_slice()[0].message.contains("filters: none"));
+    assert!(errors.as_slice()[0].message.contains("filters: status"));
 }
 
 #[test]

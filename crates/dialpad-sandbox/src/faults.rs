@@ -150,7 +150,7 @@ impl Faults {
         if rules.is_empty() {
             return (None, None);
         }
-        let mut rng = rand::rng();
+        let mut rng = rand::thread_rng();
         let mut latency = None;
         let mut answer = None;
         rules.retain_mut(|rule| {
@@ -161,7 +161,7 @@ impl Faults {
                 return true;
             }
             if let Some(p) = rule.probability
-                && rng.random::<f64>() >= p
+                && rng.gen::<f64>() >= p
             {
                 return true;
             }

@@ -314,7 +314,7 @@ impl AppState {
     /// Random secret material (tokens, codes, keys): not from the seeded generator.
     pub fn random_token(prefix: &str) -> String {
         use rand::Rng as _;
-        let bytes: [u8; 24] = rand::rng().random();
+        let bytes: [u8; 24] = rand::thread_rng().r#gen();
         let mut out = String::with_capacity(prefix.len() + 48);
         out.push_str(prefix);
         for b in bytes {

@@ -1,11 +1,9 @@
-//! `patchbay`: the Patchbay gateway binary. Subcommands run the gateway's parts;
-//! this release ships the Dialpad sandbox.
-
-mod cli;
+//! `patchbay`: the Patchbay gateway binary; every subcommand lives in [`patchbay_gateway::cli`].
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use patchbay_gateway::cli;
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -164,7 +164,8 @@ pub static FIELDS: &[FieldSpec] = &[
     )
     .reference(ModelId::GenericUser)
     .required()
-    .filters(&["users"]),
+    // `user` selects a user's calls; `workspace` the calls of a workspace's users.
+    .filters(&["user", "workspace"]),
     FieldSpec::new(
         "contacts",
         "Contacts",

@@ -172,7 +172,8 @@ pub static FIELDS: &[FieldSpec] = &[
          needs `owner`). Set on create only.",
     )
     .options(ContactVisibility::VALUES)
-    .create_only(),
+    .create_only()
+    .filters(&["visibility"]),
     FieldSpec::new(
         "owner",
         "Owner",
@@ -181,5 +182,6 @@ pub static FIELDS: &[FieldSpec] = &[
          refused otherwise. Set on create only.",
     )
     .reference(ModelId::GenericUser)
-    .create_only(),
+    .create_only()
+    .filters(&["owner"]),
 ];

@@ -117,7 +117,8 @@ pub static FIELDS: &[FieldSpec] = &[
         "The call transcribed.",
     )
     .reference(ModelId::TelephonyCall)
-    .filters(&["call"]),
+    // A transcript list needs its calls: one call, or the calls started in a window.
+    .filters(&["call", "startedAfter", "startedBefore"]),
     FieldSpec::new(
         "duration",
         "Duration",

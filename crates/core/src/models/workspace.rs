@@ -110,7 +110,8 @@ pub static FIELDS: &[FieldSpec] = &[
     )
     .format(FieldFormat::Phone),
     FieldSpec::new("status", "Status", FieldType::Select, "Workspace state.")
-        .options(WorkspaceStatus::VALUES),
+        .options(WorkspaceStatus::VALUES)
+        .filters(&["status"]),
     FieldSpec::new(
         "isPrimary",
         "Is primary",

@@ -131,10 +131,10 @@ impl StatsStore {
 
     /// A random int64-shaped id, as a decimal string like Dialpad's.
     fn fresh_id(&self) -> String {
-        let mut rng = rand::rng();
+        let mut rng = rand::thread_rng();
         loop {
             let id = rng
-                .random_range(1_000_000_000_000_000_i64..10_000_000_000_000_000)
+                .gen_range(1_000_000_000_000_000_i64..10_000_000_000_000_000)
                 .to_string();
             if !self.requests.contains_key(&id) {
                 return id;
