@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::context::ConnectionContext;
+use crate::context::{ConnectionContext, Credential};
 use crate::cursor::{Cursor, CursorError};
 use crate::error_code::{ErrorBody, ErrorCode};
 use crate::model_id::ModelId;
@@ -115,6 +115,19 @@ impl Page {
             next: next.map(Cursor::encode),
         }
     }
+}
+
+/// Non-secret facts about the account a credential opens, as the provider reports them
+/// when the credential is verified.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountInfo {
+    /// The provider's id of the account (a Dialpad company id).
+    pub account_id: Option<String>,
+    /// The account's display name.
+    pub account_name: Option<String>,
+    /// The provider's id of the user the credential belongs to, when it is a user's.
+    pub user_id: Option<String>,
 }
 
 /// A boxed error from below the connector (HTTP client, JSON decoder), kept as a source.
@@ -282,6 +295,18 @@ pub trait Connector: Send + Sync + fmt::Debug {
     /// The static description: id, name, operations, scopes, settings, field support. The
     /// one source of capabilities and scopes ([`ConnectorDescriptor::scopes`]).
     fn descriptor(&self) -> &ConnectorDescriptor;
+
+    /// Checks that `credential` works against the provider (before a connection holding it
+    /// is marked authorized) and says which account it opens. A rejected credential is
+    /// [`ConnectorError::CredentialRejected`].
+    async fn verify(&self, credential: &Credential) -> Result<AccountInfo, ConnectorError>;
+
+    /// Revokes `credential` at the provider where it can be revoked (OAuth tokens), when a
+    /// connection is deleted. Credentials the provider cannot revoke are left alone.
+    async fn revoke(&self, credential: &Credential) -> Result<(), ConnectorError> {
+        let _ = credential;
+        Ok(())
+    }
 
     /// One page of `model` resources: at most `options.limit` of them, and a `next` made
     /// with [`Cursor`] (see the paging contract on [`ListOptions`]).

@@ -151,15 +151,16 @@ impl Filters {
                 })?);
             }
             (ModelId::GenericWorkspace, "status") => {
-                self.workspace_status = Some(WorkspaceStatus::from_wire(value).ok_or_else(|| {
-                    (
-                        ValidationCode::InvalidEnum,
-                        format!(
-                            "`{key}`: expected one of: {}",
-                            WorkspaceStatus::VALUES.join(", ")
-                        ),
-                    )
-                })?);
+                self.workspace_status =
+                    Some(WorkspaceStatus::from_wire(value).ok_or_else(|| {
+                        (
+                            ValidationCode::InvalidEnum,
+                            format!(
+                                "`{key}`: expected one of: {}",
+                                WorkspaceStatus::VALUES.join(", ")
+                            ),
+                        )
+                    })?);
             }
             (ModelId::GenericContact, "owner") => self.owner = Some(id("genericUser")?),
             (ModelId::GenericContact, "visibility") => {

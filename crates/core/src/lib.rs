@@ -29,8 +29,8 @@ pub mod validate;
 pub mod values;
 
 pub use connector::{
-    BoxError, Connector, ConnectorDescriptor, ConnectorError, ConnectorSetting, OperationScopes,
-    Page,
+    AccountInfo, BoxError, Connector, ConnectorDescriptor, ConnectorError, ConnectorSetting,
+    OperationScopes, Page,
 };
 pub use context::{ConnectionContext, Credential, CredentialKind, Secret};
 pub use cursor::{Cursor, CursorError, Fingerprint};

@@ -93,6 +93,19 @@ impl Connector for Fake {
         &DESCRIPTOR
     }
 
+    async fn verify(&self, credential: &Credential) -> Result<AccountInfo, ConnectorError> {
+        if credential.expose_secret() == "token-123" {
+            Ok(AccountInfo {
+                account_id: Some("acct-1".into()),
+                ..AccountInfo::default()
+            })
+        } else {
+            Err(ConnectorError::CredentialRejected {
+                message: "unknown token".into(),
+            })
+        }
+    }
+
     async fn list(
         &self,
         ctx: &ConnectionContext,
@@ -179,7 +192,8 @@ fn connectors_are_usable_behind_dyn_and_default_writes_are_unsupported() {
         &json!({"firstName": "A", "lastName": "B"}),
     )
     .unwrap();
-    let err = block_on(connector.create(&ctx("token-123"), input, &ProviderValues::new())).unwrap_err();
+    let err =
+        block_on(connector.create(&ctx("token-123"), input, &ProviderValues::new())).unwrap_err();
     assert!(
         matches!(err, ConnectorError::Unsupported { operation } if operation.to_string() == "genericContact::create")
     );
