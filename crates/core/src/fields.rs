@@ -74,6 +74,8 @@ pub enum Access {
     ReadOnly,
     /// Writable when creating, fixed afterwards.
     CreateOnly,
+    /// Changeable by an update only (acting on what exists, e.g. ending a call).
+    UpdateOnly,
     /// Writable on create and update.
     ReadWrite,
 }
@@ -83,7 +85,9 @@ impl Access {
     pub const fn writable(self, mode: WriteMode) -> bool {
         matches!(
             (self, mode),
-            (Access::ReadWrite, _) | (Access::CreateOnly, WriteMode::Create)
+            (Access::ReadWrite, _)
+                | (Access::CreateOnly, WriteMode::Create)
+                | (Access::UpdateOnly, WriteMode::Update)
         )
     }
 }
@@ -156,10 +160,18 @@ impl FieldSpec {
         }
     }
 
+    pub(crate) const fn update_only(self) -> Self {
+        Self {
+            access: Access::UpdateOnly,
+            ..self
+        }
+    }
+
     /// Required on create; implies the field is writable on create.
     pub(crate) const fn required(self) -> Self {
         let access = match self.access {
             Access::ReadOnly => Access::CreateOnly,
+            Access::UpdateOnly => Access::ReadWrite,
             other => other,
         };
         Self {

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::error_code::{ErrorBody, ErrorCode};
 use crate::macros::{impl_parse_enum, string_enum};
 use crate::model_id::ModelId;
-use crate::models::call::CallCreate;
+use crate::models::call::{CallCreate, CallUpdate};
 use crate::models::contact_input::{ContactCreate, ContactUpdate};
 use crate::models::user::{UserCreate, UserUpdate};
 use crate::models::workspace::{WorkspaceCreate, WorkspaceUpdate};
@@ -200,6 +200,8 @@ pub enum UpdateInput {
     User(UserUpdate),
     /// Changes to a workspace.
     Workspace(WorkspaceUpdate),
+    /// Changes to a call (ending it, labelling it).
+    Call(CallUpdate),
 }
 
 impl UpdateInput {
@@ -209,6 +211,7 @@ impl UpdateInput {
             UpdateInput::Contact(_) => ModelId::GenericContact,
             UpdateInput::User(_) => ModelId::GenericUser,
             UpdateInput::Workspace(_) => ModelId::GenericWorkspace,
+            UpdateInput::Call(_) => ModelId::TelephonyCall,
         }
     }
 }
@@ -217,7 +220,7 @@ impl UpdateInput {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WriteError {
     /// Nothing can be written by this operation: the model has no field it may set
-    /// (`telephonyCall::update`, transcripts), or the connector does not implement it or
+    /// (transcripts), or the connector does not implement it or
     /// declares no field it can set. Answered with `OPERATION_NOT_SUPPORTED`.
     #[error("`{operation}` is not supported{}", by_connector(.connector))]
     Unsupported {
@@ -298,8 +301,9 @@ pub fn parse_update(fields: SupportedFields<'_>, body: &Value) -> Result<UpdateI
         ModelId::GenericContact => UpdateInput::Contact(ContactUpdate::read(reader)?),
         ModelId::GenericUser => UpdateInput::User(UserUpdate::read(reader)?),
         ModelId::GenericWorkspace => UpdateInput::Workspace(WorkspaceUpdate::read(reader)?),
-        // No field writable after creation: `accepts` refused them above.
-        ModelId::TelephonyCall | ModelId::TelephonyCallTranscript => {
+        ModelId::TelephonyCall => UpdateInput::Call(CallUpdate::read(reader)?),
+        // No field writable after creation: `accepts` refused it above.
+        ModelId::TelephonyCallTranscript => {
             return Err(fields.unsupported(WriteMode::Update));
         }
     })

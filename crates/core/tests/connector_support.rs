@@ -179,11 +179,25 @@ fn writes_the_connector_does_not_implement_are_unsupported_operations() {
         json!({"error": "OPERATION_NOT_SUPPORTED",
             "message": "`genericWorkspace::create` is not supported by the dialpad connector"})
     );
-    let err = parse_update(DIALPAD_LIKE.fields(TelephonyCall), &json!({})).unwrap_err();
+    // Transcripts have nothing a write could set, whoever the connector.
+    let err = parse_update(
+        DIALPAD_LIKE.fields(ModelId::TelephonyCallTranscript),
+        &json!({}),
+    )
+    .unwrap_err();
     assert!(matches!(
         err,
         WriteError::Unsupported {
             connector: None,
+            ..
+        }
+    ));
+    // Calls can be updated, but not through this connector.
+    let err = parse_update(DIALPAD_LIKE.fields(TelephonyCall), &json!({})).unwrap_err();
+    assert!(matches!(
+        err,
+        WriteError::Unsupported {
+            connector: Some("dialpad"),
             ..
         }
     ));

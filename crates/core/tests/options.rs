@@ -209,12 +209,12 @@ fn unified_fields_json_matches_morphs_shape() {
         json!({
             "key": "status",
             "name": "Status",
-            "description": "Where the call is in its life.",
+            "description": "Where the call is in its life. An update may set `completed` to end a live call (a connector may take only some values).",
             "type": "select",
             "isCustom": false,
             "isRequired": false,
-            "isValueReadOnly": true,
-            "writableOn": [],
+            "isValueReadOnly": false,
+            "writableOn": ["update"],
             "options": [
                 {"value": "planned", "label": "Planned"},
                 {"value": "inProgress", "label": "In progress"},

@@ -296,11 +296,6 @@ fn user_workspace_and_call_inputs() {
 fn writes_on_models_with_nothing_writable_are_unsupported_operations() {
     let cases = [
         (
-            ModelId::TelephonyCall,
-            WriteMode::Update,
-            "telephonyCall::update",
-        ),
-        (
             ModelId::TelephonyCallTranscript,
             WriteMode::Create,
             "telephonyCallTranscript::create",
@@ -354,6 +349,8 @@ fn sample(model: ModelId, key: &str) -> Value {
         "country" => json!("FR"),
         "workspace" => json!("w1"),
         "users" => json!(["u1"]),
+        "status" => json!("completed"),
+        "labels" => json!(["sales"]),
         other => panic!("no sample for writable field {model}.{other}; add one"),
     }
 }
@@ -430,4 +427,64 @@ fn required_fields_come_from_the_table() {
             );
         }
     }
+}
+
+#[test]
+fn a_call_update_ends_or_labels_a_call_and_a_user_update_moves_the_user() {
+    let UpdateInput::Call(update) = parse_update(
+        ModelId::TelephonyCall,
+        &json!({"status": "completed", "labels": ["sales", " vip "]}),
+    )
+    .unwrap() else {
+        panic!()
+    };
+    assert_eq!(update.status, Some(CallStatus::Completed));
+    let labels: Vec<&str> = update.labels.iter().flatten().map(Name::as_str).collect();
+    assert_eq!(labels, ["sales", "vip"]);
+    let UpdateInput::Call(cleared) =
+        parse_update(ModelId::TelephonyCall, &json!({"labels": null})).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(cleared.labels, Some(vec![]));
+    assert!(
+        parse_update(ModelId::TelephonyCall, &json!({}))
+            .is_ok_and(|u| matches!(u, UpdateInput::Call(c) if c.is_empty()))
+    );
+    let errors = parse_update(
+        ModelId::TelephonyCall,
+        &json!({"status": null, "labels": [""], "users": ["u1"]}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        codes(&errors),
+        vec![
+            ("labels[0]", ValidationCode::TooShort),
+            ("status", ValidationCode::InvalidType),
+            ("users", ValidationCode::ReadOnly)
+        ]
+    );
+    let errors = parse_create(
+        ModelId::TelephonyCall,
+        &json!({"externalNumber": "+14155550100", "users": ["u1"], "labels": ["x"]}),
+    )
+    .unwrap_err();
+    assert_eq!(codes(&errors), vec![("labels", ValidationCode::ReadOnly)]);
+    assert!(
+        errors.as_slice()[0]
+            .message
+            .contains("only be changed by an update")
+    );
+
+    let UpdateInput::User(moved) =
+        parse_update(ModelId::GenericUser, &json!({"workspace": "w2"})).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(moved.workspace.as_deref(), Some("w2"));
+    let errors = parse_update(ModelId::GenericUser, &json!({"workspace": null})).unwrap_err();
+    assert_eq!(
+        codes(&errors),
+        vec![("workspace", ValidationCode::InvalidType)]
+    );
 }

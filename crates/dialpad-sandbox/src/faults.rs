@@ -1,5 +1,5 @@
-//! Injected faults, per route: 429 (with or without `Retry-After`), 500, 503, added
-//! latency, and connection resets, either with a probability or for the next N
+//! Injected faults, per route: 429 (with or without `Retry-After`), 404, 500, 503,
+//! added latency, and connection resets, either with a probability or for the next N
 //! matching requests. Applied before authentication, as a flaky network or an
 //! overloaded Dialpad would. A reset is counted under status 0: no answer was sent.
 
@@ -26,6 +26,9 @@ pub enum FaultKind {
     RateLimit,
     /// 429 without `Retry-After`.
     RateLimitNoRetryAfter,
+    /// 404 in Dialpad's envelope: a record Dialpad has not made visible yet (a call just
+    /// placed with `POST /api/v2/call`, read back before Dialpad reports it).
+    NotFound,
     /// 500 in Dialpad's envelope.
     InternalError,
     /// 503 in Dialpad's envelope.
@@ -161,7 +164,7 @@ impl Faults {
                 return true;
             }
             if let Some(p) = rule.probability
-                && rng.gen::<f64>() >= p
+                && rng.r#gen::<f64>() >= p
             {
                 return true;
             }
@@ -203,6 +206,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             ApiError::rate_limited(Some(secs.unwrap_or(1))).into_response()
         }
         Some((FaultKind::RateLimitNoRetryAfter, _)) => ApiError::rate_limited(None).into_response(),
+        Some((FaultKind::NotFound, _)) => ApiError::not_found("resource").into_response(),
         Some((FaultKind::InternalError, _)) => ApiError::internal("internal_error").into_response(),
         Some((FaultKind::Unavailable, _)) => ApiError::unavailable().into_response(),
         Some((FaultKind::Reset, _)) => reset_response(),

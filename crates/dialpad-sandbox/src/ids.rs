@@ -43,6 +43,14 @@ pub fn de_opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Err
     }
 }
 
+/// A field of an update body that `null` clears: with `#[serde(default)]`, absent is
+/// `None` (leave it), `null` is `Some(None)` (clear it), a value is `Some(Some(v))`.
+pub fn de_nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// Parses a path or query id.
 pub fn parse_id(raw: &str) -> Option<i64> {
     raw.parse::<i64>().ok().filter(|v| *v > 0)

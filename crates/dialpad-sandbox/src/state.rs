@@ -120,6 +120,11 @@ impl AppState {
     /// workers for large sizes). Fails only if the webhook client cannot be built.
     pub fn new(config: SandboxConfig) -> std::io::Result<Self> {
         let config = config.clamped();
+        // The workspace builds reqwest with rustls and no built-in provider: install ring's
+        // unless the process already chose one.
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(config.delivery_timeout)

@@ -820,6 +820,44 @@ async fn patching_a_contact_keeps_the_fields_it_does_not_name() {
 }
 
 #[tokio::test]
+async fn null_in_a_patch_clears_an_optional_field_and_absence_keeps_it() {
+    let sbx = TestSandbox::small().await;
+    let (_, created) = sbx
+        .send(
+            Method::POST,
+            "/api/v2/contacts",
+            json!({"first_name": "N", "last_name": "Ull", "company_name": "Initech",
+                "job_title": "CTO", "extension": "12"}),
+        )
+        .await;
+    let path = format!("/api/v2/contacts/{}", s(&created, "id"));
+    let (status, patched) = sbx
+        .send(
+            Method::PATCH,
+            &path,
+            json!({"company_name": null, "extension": null}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert!(patched.get("company_name").is_none(), "{patched}");
+    assert!(patched.get("extension").is_none(), "{patched}");
+    assert_eq!(patched["job_title"], "CTO");
+
+    let users = sbx.all("/api/v2/users?state=active").await;
+    let path = format!("/api/v2/users/{}", s(&users[1], "id"));
+    let (_, titled) = sbx
+        .send(Method::PATCH, &path, json!({"job_title": "CFO", "extension": "7"}))
+        .await;
+    assert_eq!(titled["job_title"], "CFO");
+    let (status, cleared) = sbx
+        .send(Method::PATCH, &path, json!({"job_title": null}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cleared}");
+    assert!(cleared.get("job_title").is_none(), "{cleared}");
+    assert_eq!(cleared["extension"], "7");
+}
+
+#[tokio::test]
 async fn deleting_a_contact_answers_it_and_then_404() {
     let sbx = TestSandbox::small().await;
     let shared = sbx.all("/api/v2/contacts").await;

@@ -276,6 +276,20 @@ async fn internal_error_and_unavailable_faults_answer_500_and_503_in_the_envelop
 }
 
 #[tokio::test]
+async fn a_not_found_fault_hides_a_record_for_the_next_requests() {
+    let sbx = TestSandbox::small().await;
+    add_fault(
+        &sbx,
+        json!({"route": "GET /api/v2/users/{id}", "kind": "not_found", "next": 1}),
+    )
+    .await;
+    let (status, body) = sbx.get("/api/v2/users/me").await;
+    assert_envelope(status, &body, StatusCode::NOT_FOUND, "notFound");
+    let (status, me) = sbx.get("/api/v2/users/me").await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+}
+
+#[tokio::test]
 async fn a_latency_fault_delays_the_answer_by_at_least_latency_ms() {
     let sbx = TestSandbox::small().await;
     add_fault(

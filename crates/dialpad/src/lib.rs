@@ -1,3 +1,21 @@
-//! Patchbay's Dialpad connector. For now: the Dialpad API v2 wire types in [`types`].
+//! Patchbay's Dialpad connector: [`DialpadConnector`] implements `patchbay_core::Connector`
+//! over Dialpad API v2 (contacts, users, offices, calls, transcripts), with its
+//! [`DESCRIPTOR`]; [`types`] holds Dialpad's wire types, shared with the sandbox.
+
+mod account;
+mod client;
+mod config;
+mod connector;
+mod descriptor;
+mod error;
+mod mapping;
+mod paging;
+mod resources;
 
 pub mod types;
+
+pub use account::DialpadAccount;
+pub use config::{DialpadConfig, PRODUCTION_URL, RetryPolicy};
+pub use connector::DialpadConnector;
+pub use descriptor::DESCRIPTOR;
+pub use error::DialpadError;

@@ -1,8 +1,16 @@
-//! The Patchbay gateway: the HTTP API (`http`), storage (`store`, `crypto`), the
-//! application that wires them (`app`), and the command line (`cli`). The `patchbay`
-//! binary is a thin `main` over [`cli`]; tests start the same [`app`] on port 0.
+//! The Patchbay gateway: the HTTP API (`http`), the unified API's work (`unified`),
+//! storage (`store`, `crypto`), the application that wires them (`app`), and the command
+//! line (`cli`). The `patchbay` binary is a thin `main` over [`cli`]; tests start the same
+//! [`app::Application`] on port 0.
 
+pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod crypto;
+pub mod http;
+pub mod registry;
+pub mod server;
 pub mod store;
+pub mod unified;

@@ -1,5 +1,5 @@
 //! `telephonyCall`: one phone call, planned, live or finished. Read fields, field table,
-//! and the create input (placing a call); calls have no field writable after creation.
+//! the create input (placing a call) and the update input (ending a call, labelling it).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use crate::macros::{impl_parse_enum, string_enum};
 use crate::model_id::ModelId;
 use crate::reader::{Reader, missing};
 use crate::validate::ValidationErrors;
-use crate::values::PhoneNumber;
+use crate::values::{Name, PhoneNumber};
 
 const MODEL: ModelId = ModelId::TelephonyCall;
 
@@ -117,9 +117,11 @@ pub static FIELDS: &[FieldSpec] = &[
         "status",
         "Status",
         FieldType::Select,
-        "Where the call is in its life.",
+        "Where the call is in its life. An update may set `completed` to end a live call \
+         (a connector may take only some values).",
     )
-    .options(CallStatus::VALUES),
+    .options(CallStatus::VALUES)
+    .update_only(),
     FieldSpec::new(
         "startedAt",
         "Started at",
@@ -200,9 +202,14 @@ pub static FIELDS: &[FieldSpec] = &[
         "labels",
         "Labels",
         FieldType::ListText,
-        "Tags set on the call.",
-    ),
+        "Tags set on the call. An update replaces the whole list (`null` or `[]` clears it).",
+    )
+    .update_only(),
 ];
+
+fn status(v: &Value) -> Result<CallStatus, Problem> {
+    formats::select(v, CallStatus::from_wire, CallStatus::VALUES)
+}
 
 fn user(v: &Value) -> Result<String, Problem> {
     formats::reference(v, ModelId::GenericUser)
@@ -233,5 +240,30 @@ impl CallCreate {
                 .ok_or_else(|| missing(MODEL, "users"))?,
             internal_number,
         })
+    }
+}
+
+/// A validated `telephonyCall` update body. `None` fields were absent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CallUpdate {
+    /// The status to move the call to (`completed` ends a live call); cannot be null.
+    pub status: Option<CallStatus>,
+    /// The replacement list of labels (`null` or `[]` clears it).
+    pub labels: Option<Vec<Name>>,
+}
+
+impl CallUpdate {
+    pub(crate) fn read(mut r: Reader<'_>) -> Result<Self, ValidationErrors> {
+        let update = Self {
+            status: r.set("status", status),
+            labels: r.list("labels", formats::name),
+        };
+        r.finish()?;
+        Ok(update)
+    }
+
+    /// Whether the update changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
     }
 }

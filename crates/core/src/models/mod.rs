@@ -9,7 +9,7 @@ pub mod transcript;
 pub mod user;
 pub mod workspace;
 
-pub use call::{CallCreate, CallDirection, CallFields, CallStatus};
+pub use call::{CallCreate, CallDirection, CallFields, CallStatus, CallUpdate};
 pub use contact::{ContactFields, ContactVisibility};
 pub use contact_input::{ContactCreate, ContactScope, ContactUpdate};
 pub use transcript::{Moment, Segment, Speaker, SpeakerOrigin, TranscriptFields};

@@ -90,36 +90,88 @@ pub struct UserFields {
 
 /// The `genericUser` field table.
 pub static FIELDS: &[FieldSpec] = &[
-    FieldSpec::new("firstName", "First name", FieldType::Text, "Given name, 1 to 250 characters.").read_write().sortable(),
-    FieldSpec::new("lastName", "Last name", FieldType::Text, "Family name, 1 to 250 characters.").read_write().sortable(),
-    FieldSpec::new("email", "Email", FieldType::Text, "The primary (sign-in) email address. Set on create only.")
-        .format(FieldFormat::Email)
-        .required()
-        .filters(&["email"]),
-    FieldSpec::new("emails", "Emails", FieldType::ListText, "Every email address, primary first.")
-        .format(FieldFormat::Email),
-    FieldSpec::new("phones", "Phones", FieldType::ListText, "The user's direct numbers, E.164.")
-        .format(FieldFormat::Phone),
+    FieldSpec::new(
+        "firstName",
+        "First name",
+        FieldType::Text,
+        "Given name, 1 to 250 characters.",
+    )
+    .read_write()
+    .sortable(),
+    FieldSpec::new(
+        "lastName",
+        "Last name",
+        FieldType::Text,
+        "Family name, 1 to 250 characters.",
+    )
+    .read_write()
+    .sortable(),
+    FieldSpec::new(
+        "email",
+        "Email",
+        FieldType::Text,
+        "The primary (sign-in) email address. Set on create only.",
+    )
+    .format(FieldFormat::Email)
+    .required()
+    .filters(&["email"]),
+    FieldSpec::new(
+        "emails",
+        "Emails",
+        FieldType::ListText,
+        "Every email address, primary first.",
+    )
+    .format(FieldFormat::Email),
+    FieldSpec::new(
+        "phones",
+        "Phones",
+        FieldType::ListText,
+        "The user's direct numbers, E.164.",
+    )
+    .format(FieldFormat::Phone),
     FieldSpec::new("jobTitle", "Job title", FieldType::Text, "Job title.").read_write(),
     FieldSpec::new("status", "Status", FieldType::Select, "Account state.")
         .options(UserStatus::VALUES)
         .filters(&["status"]),
-    FieldSpec::new("isAdmin", "Is admin", FieldType::Boolean, "Whether the user administers the account.").read_write(),
-    FieldSpec::new("timezone", "Time zone", FieldType::Text, "IANA time zone name, e.g. `Europe/Paris`.")
-        .format(FieldFormat::Timezone)
-        .read_write(),
-    FieldSpec::new("language", "Language", FieldType::Text, "BCP 47 language tag, e.g. `en` or `fr-CA`.")
-        .format(FieldFormat::Language)
-        .read_write(),
-    FieldSpec::new("extension", "Extension", FieldType::Text, "Internal extension (digits).").read_write(),
+    FieldSpec::new(
+        "isAdmin",
+        "Is admin",
+        FieldType::Boolean,
+        "Whether the user administers the account.",
+    )
+    .read_write(),
+    FieldSpec::new(
+        "timezone",
+        "Time zone",
+        FieldType::Text,
+        "IANA time zone name, e.g. `Europe/Paris`.",
+    )
+    .format(FieldFormat::Timezone)
+    .read_write(),
+    FieldSpec::new(
+        "language",
+        "Language",
+        FieldType::Text,
+        "BCP 47 language tag, e.g. `en` or `fr-CA`.",
+    )
+    .format(FieldFormat::Language)
+    .read_write(),
+    FieldSpec::new(
+        "extension",
+        "Extension",
+        FieldType::Text,
+        "Internal extension (digits).",
+    )
+    .read_write(),
     FieldSpec::new(
         "workspace",
         "Workspace",
         FieldType::Reference,
-        "The workspace the user belongs to. Set on create only; the connector's default when absent (some connectors require it).",
+        "The workspace the user belongs to: the connector's default when absent on create \
+         (some connectors require it); an update moves the user (it cannot be cleared).",
     )
     .reference(ModelId::GenericWorkspace)
-    .create_only(),
+    .read_write(),
 ];
 
 fn workspace(v: &Value) -> Result<String, Problem> {
@@ -193,6 +245,8 @@ pub struct UserUpdate {
     pub language: Patch<String>,
     /// New extension, or cleared.
     pub extension: Patch<String>,
+    /// The workspace id to move the user to (cannot be null).
+    pub workspace: Option<String>,
 }
 
 impl UserUpdate {
@@ -205,6 +259,7 @@ impl UserUpdate {
             timezone: r.patch("timezone", formats::timezone),
             language: r.patch("language", formats::language),
             extension: r.patch("extension", formats::extension),
+            workspace: r.set("workspace", workspace),
         };
         r.finish()?;
         Ok(update)

@@ -186,6 +186,9 @@ impl<'a> SupportedFields<'a> {
                 WriteMode::Update if spec.access.writable(WriteMode::Create) => {
                     "can only be set when creating"
                 }
+                WriteMode::Create if spec.access.writable(WriteMode::Update) => {
+                    "can only be changed by an update"
+                }
                 _ => "is read-only",
             };
             return Some(FieldError::new(

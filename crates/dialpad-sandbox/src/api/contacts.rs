@@ -18,7 +18,7 @@ use super::{
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{self, Event};
-use crate::ids::de_opt_i64;
+use crate::ids::{de_nullable, de_opt_i64};
 use crate::page;
 use crate::seed::contact_id;
 use crate::state::AppState;
@@ -97,18 +97,23 @@ async fn retrieve(
     json_response(contact)
 }
 
-/// Fields every contact write may carry.
+/// Fields every contact write may carry. The optional scalars tell `null` (clear it,
+/// as `protos.contact.UpdateContactMessage` allows) from absent (leave it).
 #[derive(Debug, Default, Deserialize)]
 struct ContactFields {
     first_name: Option<String>,
     last_name: Option<String>,
-    company_name: Option<String>,
-    job_title: Option<String>,
+    #[serde(default, deserialize_with = "de_nullable")]
+    company_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "de_nullable")]
+    job_title: Option<Option<String>>,
     emails: Option<Vec<String>>,
     phones: Option<Vec<String>>,
     urls: Option<Vec<String>>,
-    extension: Option<String>,
-    trunk_group: Option<String>,
+    #[serde(default, deserialize_with = "de_nullable")]
+    extension: Option<Option<String>>,
+    #[serde(default, deserialize_with = "de_nullable")]
+    trunk_group: Option<Option<String>>,
 }
 
 impl ContactFields {
@@ -128,7 +133,7 @@ impl ContactFields {
     }
 
     fn apply(self, contact: &mut Contact) {
-        let non_empty = |v: String| Some(v).filter(|s| !s.is_empty());
+        let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
         if let Some(v) = self.first_name {
             contact.first_name = v;
         }

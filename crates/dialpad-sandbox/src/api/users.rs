@@ -21,7 +21,7 @@ use super::{
 };
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{de_opt_i64, naive_iso};
+use crate::ids::{de_nullable, de_opt_i64, naive_iso};
 use crate::page;
 use crate::state::AppState;
 use crate::world::{GroupDetails, User, VoicemailSettings, display_name};
@@ -239,8 +239,11 @@ async fn create(
 struct UpdateUser {
     first_name: Option<String>,
     last_name: Option<String>,
-    job_title: Option<String>,
-    extension: Option<String>,
+    /// `null` clears it (`protos.user.UpdateUserMessage` allows it), absent leaves it.
+    #[serde(default, deserialize_with = "de_nullable")]
+    job_title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "de_nullable")]
+    extension: Option<Option<String>>,
     emails: Option<Vec<String>>,
     phone_numbers: Option<Vec<String>>,
     forwarding_numbers: Option<Vec<String>>,
@@ -371,11 +374,11 @@ async fn update(
         // Admin privileges follow from being a super admin or an office admin.
         user.is_admin = user.is_super_admin || !user.admin_office_ids.is_empty();
         if let Some(v) = body.job_title {
-            user.job_title = Some(v).filter(|s| !s.is_empty());
+            user.job_title = v.filter(|s| !s.is_empty());
             changed.push("job_title");
         }
         if let Some(v) = body.extension {
-            user.extension = Some(v).filter(|s| !s.is_empty());
+            user.extension = v.filter(|s| !s.is_empty());
             changed.push("extension");
         }
         user.display_name = display_name(&user.first_name, &user.last_name);

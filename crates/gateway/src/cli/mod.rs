@@ -1,6 +1,11 @@
 //! The command line: global options, the subcommand list, and dispatch.
 
+mod encryption;
+mod keys;
+mod migrate;
 mod sandbox;
+mod serve;
+mod tenants;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
@@ -24,10 +29,21 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the gateway. With --sandbox: against an in-process Dialpad sandbox, with a demo
+    /// tenant and connection, printing keys and curl commands to try.
+    Serve(serve::ServeArgs),
     /// Run the Dialpad sandbox: a faithful local Dialpad API v2 (OAuth, API, events,
     /// rate limits, faults). Prints one JSON line starting with {"ready":true once it
     /// accepts connections.
     DialpadSandbox(sandbox::SandboxArgs),
+    /// Apply pending database migrations and print what was applied.
+    Migrate(migrate::MigrateArgs),
+    /// Create and list tenants (our customers).
+    Tenants(tenants::TenantsArgs),
+    /// Create, list and revoke a tenant's secret keys.
+    Keys(keys::KeysArgs),
+    /// Generate encryption keys and re-encrypt stored secrets under the active key.
+    Encryption(encryption::EncryptionArgs),
 }
 
 /// Logs go to stderr (stdout carries machine-readable output such as the ready line).
@@ -54,11 +70,45 @@ pub enum CliError {
     },
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// A store failure; the message carries the cause, for the operator.
+    #[error("{}", error_chain(.0))]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
+    /// The gateway could not start (the message names the cause).
+    #[error("{0}")]
+    Serve(String),
+    /// Something named on the command line does not exist (the message says how to find it).
+    #[error("{0}")]
+    NotFound(String),
+}
+
+/// `err` and its sources, `: `-separated (the store hides database details from HTTP
+/// answers, but the operator at a terminal needs them).
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
+        Command::Serve(args) => serve::run(args).await,
         Command::DialpadSandbox(args) => sandbox::run(args).await,
+        Command::Migrate(args) => migrate::run(args).await,
+        Command::Tenants(args) => tenants::run(args).await,
+        Command::Keys(args) => keys::run(args).await,
+        Command::Encryption(args) => encryption::run(args).await,
     }
 }
 

@@ -1,0 +1,129 @@
+//! The application: shared state (`AppState`, cheap to clone), the router over it, and
+//! `Application`, which binds a listener first so callers (the CLI, tests) learn the real
+//! port before serving.
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::auth::Authenticator;
+use crate::connections::ConnectionCache;
+use crate::registry::Connectors;
+use crate::store::Store;
+use crate::unified::cursor::CursorSeal;
+use crate::unified::custom::CustomFieldCache;
+
+/// Settings the HTTP layer reads.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The gateway's public base URL (for links and OAuth redirects), no trailing slash.
+    pub public_url: String,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct AppInner {
+    /// The database.
+    pub store: Store,
+    /// The served connectors.
+    pub connectors: Connectors,
+    /// Tenant key checks (cached).
+    pub auth: Authenticator,
+    /// Connection reads (cached).
+    pub connections: ConnectionCache,
+    /// Custom-field declarations (cached).
+    pub custom_fields: CustomFieldCache,
+    /// Cursor sealing.
+    pub cursors: CursorSeal,
+    /// Settings.
+    pub config: AppConfig,
+}
+
+/// The shared state; clones share everything.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<AppInner>);
+
+impl Deref for AppState {
+    type Target = AppInner;
+
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// State over an opened, migrated `store`. `cursor_key` must be the same on every
+    /// instance sharing the database.
+    pub fn new(
+        store: Store,
+        connectors: Connectors,
+        cursor_key: [u8; 32],
+        config: AppConfig,
+    ) -> Self {
+        Self(Arc::new(AppInner {
+            auth: Authenticator::new(store.clone()),
+            connections: ConnectionCache::new(store.clone()),
+            custom_fields: CustomFieldCache::new(store.clone()),
+            cursors: CursorSeal::new(cursor_key),
+            store,
+            connectors,
+            config,
+        }))
+    }
+}
+
+/// A bound, not yet serving, gateway.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds `addr` (port 0 picks a free port) and builds the router over `state`.
+    pub async fn bind(state: AppState, addr: SocketAddr) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        Ok(Self {
+            listener,
+            router: crate::http::router(state),
+        })
+    }
+
+    /// Replaces the state (settings known only once bound, such as the public URL).
+    #[must_use]
+    pub fn with_state(self, state: AppState) -> Self {
+        Self {
+            listener: self.listener,
+            router: crate::http::router(state),
+        }
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

@@ -1,0 +1,246 @@
+//! `patchbay serve`: the gateway. With `--sandbox` it also starts an in-process Dialpad
+//! sandbox, creates a demo tenant and an authorized `dialpad`/`demo` connection, and prints
+//! the keys, three curl commands that work as printed, and one `{"ready":true,...}` line.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use patchbay_core::{Connector, Operation, Secret};
+use patchbay_dialpad_sandbox::{Sandbox, SandboxConfig};
+use serde::Serialize;
+
+use super::{CliError, shutdown_signal};
+use crate::config::{DatabaseArgs, ENCRYPTION_KEY_VAR, keyring_from, keyring_from_env};
+use crate::crypto::Keyring;
+use crate::server::{GatewayOptions, RunningGateway, start};
+use crate::store::{ConnectionStatus, Credentials, Store};
+
+/// How long in-flight requests get to finish after SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+const DEMO_TENANT: &str = "Sandbox demo";
+const DEMO_OWNER: &str = "demo";
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "PATCHBAY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The gateway's public URL (OAuth redirects, webhook URLs); `http://<listen>` if unset.
+    #[arg(long, env = "PATCHBAY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Dialpad's base URL.
+    #[arg(long, env = "PATCHBAY_DIALPAD_BASE_URL", default_value = "https://dialpad.com")]
+    pub dialpad_base_url: url::Url,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "PATCHBAY_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// First look: run against an in-process Dialpad sandbox, with a demo tenant and an
+    /// authorized `dialpad`/`demo` connection. Without PATCHBAY_ENCRYPTION_KEY, a
+    /// development key is kept in --dev-key-file.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Where `--sandbox` keeps its development encryption key.
+    #[arg(long, env = "PATCHBAY_DEV_KEY_FILE", default_value = ".patchbay-dev-key")]
+    pub dev_key_file: PathBuf,
+}
+
+pub async fn run(args: ServeArgs) -> Result<(), CliError> {
+    let keyring = if args.sandbox && std::env::var_os(ENCRYPTION_KEY_VAR).is_none() {
+        dev_keyring(&args.dev_key_file)?
+    } else {
+        keyring_from_env()?
+    };
+    let sandbox = if args.sandbox {
+        let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+        Some(
+            Sandbox::start(SandboxConfig::default(), addr)
+                .await
+                .map_err(|source| CliError::Listen { addr, source })?,
+        )
+    } else {
+        None
+    };
+    let dialpad_base_url = match &sandbox {
+        Some(s) => s.url().parse().map_err(|e| CliError::Serve(format!("sandbox URL: {e}")))?,
+        None => args.dialpad_base_url.clone(),
+    };
+    let gateway = start(GatewayOptions {
+        listen: args.listen,
+        database_url: args.database.database.clone(),
+        keyring,
+        dialpad_base_url,
+        public_url: args.public_url.clone(),
+        max_body_bytes: args.max_body_bytes,
+    })
+    .await
+    .map_err(|e| CliError::Serve(super::error_chain(&e)))?;
+    tracing::info!(url = %gateway.url(), database = %args.database.redacted(), "gateway ready");
+    match &sandbox {
+        Some(sandbox) => {
+            let demo = demo(&gateway, sandbox).await?;
+            print_demo(&gateway, sandbox, &demo)?;
+        }
+        None => print_ready(&ReadyLine {
+            ready: true,
+            url: gateway.url(),
+            sandbox_url: None,
+            tenant_id: None,
+            publishable_key: None,
+            secret_key: None,
+            connection: None,
+        })?,
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    gateway.shutdown(SHUTDOWN_GRACE).await?;
+    if let Some(sandbox) = sandbox {
+        sandbox.shutdown().await?;
+    }
+    Ok(())
+}
+
+/// The development keyring of `--sandbox`: read from `path`, or made and saved there
+/// (mode 0600) on first use.
+fn dev_keyring(path: &PathBuf) -> Result<Keyring, CliError> {
+    let spec = match std::fs::read_to_string(path) {
+        Ok(spec) => spec,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let spec = Keyring::generate("dev1");
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(path)?;
+            writeln!(file, "{spec}")?;
+            spec
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tracing::warn!(
+        file = %path.display(),
+        "using a development encryption key; set {ENCRYPTION_KEY_VAR} outside a first look"
+    );
+    Ok(keyring_from(Some(spec.trim()))?)
+}
+
+struct Demo {
+    tenant_id: String,
+    publishable_key: String,
+    secret_key: Secret,
+}
+
+/// The demo tenant (reused across runs, with a fresh secret key each run since keys are
+/// shown once) and its `dialpad`/`demo` connection over the sandbox's admin API key.
+async fn demo(gateway: &RunningGateway, sandbox: &Sandbox) -> Result<Demo, CliError> {
+    let state = gateway.state();
+    let store: &Store = &state.store;
+    let (tenant, secret) = match store.tenant_by_name(DEMO_TENANT).await? {
+        Some(tenant) => {
+            for key in store.list_secret_keys(&tenant.id).await? {
+                if key.revoked_at.is_none() {
+                    store.revoke_secret_key(&tenant.id, &key.id).await?;
+                }
+            }
+            let key = store
+                .create_secret_key(&tenant.id, Some("serve --sandbox"))
+                .await?;
+            (tenant, key)
+        }
+        None => store.create_tenant(DEMO_TENANT).await?,
+    };
+    state.auth.invalidate_all();
+    let operations: Vec<Operation> = state
+        .connectors
+        .get("dialpad")
+        .map(|c: &std::sync::Arc<dyn Connector>| c.descriptor().operations.to_vec())
+        .unwrap_or_default();
+    let (connection, _) = store
+        .upsert_connection(&tenant.id, "dialpad", DEMO_OWNER, &operations)
+        .await?;
+    let credentials = Credentials::ApiKey {
+        api_key: Secret::new(sandbox.info().api_key),
+    };
+    store
+        .set_credentials(&connection.id, Some(&credentials), ConnectionStatus::Authorized)
+        .await?;
+    state
+        .connections
+        .invalidate(&tenant.id, "dialpad", DEMO_OWNER)
+        .await;
+    Ok(Demo {
+        tenant_id: tenant.id.to_string(),
+        publishable_key: tenant.publishable_key,
+        secret_key: secret.secret,
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReadyLine {
+    ready: bool,
+    url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sandbox_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    publishable_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connection: Option<serde_json::Value>,
+}
+
+fn print_ready(line: &ReadyLine) -> Result<(), CliError> {
+    let text = serde_json::to_string(line).map_err(std::io::Error::other)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()?;
+    Ok(())
+}
+
+fn print_demo(gateway: &RunningGateway, sandbox: &Sandbox, demo: &Demo) -> Result<(), CliError> {
+    let url = gateway.url();
+    let sk = demo.secret_key.expose();
+    let auth = format!(
+        "-H 'Authorization: Bearer {sk}' -H 'x-connector-id: dialpad' -H 'x-owner-id: {DEMO_OWNER}'"
+    );
+    let text = format!(
+        "\nPatchbay is running at {url} against a Dialpad sandbox at {sandbox_url}.\n\
+         \n\
+         Tenant          {tenant}\n\
+         Publishable key {pk}\n\
+         Secret key      {sk}   (shown once; a new one is made on each start)\n\
+         Connection      dialpad / {DEMO_OWNER} (authorized)\n\
+         API reference   {url}/docs\n\
+         \n\
+         List contacts:\n  curl -s '{url}/v1/resources/genericContact?limit=5' {auth}\n\
+         \n\
+         Create a contact:\n  curl -s -X POST '{url}/v1/resources/genericContact' {auth} \
+         -H 'Content-Type: application/json' \
+         -d '{{\"firstName\":\"Ada\",\"lastName\":\"Lovelace\",\"email\":\"ada@example.com\"}}'\n\
+         \n\
+         List calls:\n  curl -s '{url}/v1/resources/telephonyCall?limit=5' {auth}\n",
+        sandbox_url = sandbox.url(),
+        tenant = demo.tenant_id,
+        pk = demo.publishable_key,
+    );
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}")?;
+    }
+    print_ready(&ReadyLine {
+        ready: true,
+        url,
+        sandbox_url: Some(sandbox.url()),
+        tenant_id: Some(demo.tenant_id.clone()),
+        publishable_key: Some(demo.publishable_key.clone()),
+        secret_key: Some(sk.to_owned()),
+        connection: Some(serde_json::json!({"connectorId": "dialpad", "ownerId": DEMO_OWNER})),
+    })
+}

@@ -1,0 +1,84 @@
+//! Connection look-ups for the hot path: a short-lived cache over the store, keyed by
+//! (tenant, connector, owner), with concurrent misses collapsed into one query. Writes made
+//! through this instance invalidate at once; other instances see them within
+//! [`CONNECTION_CACHE_TTL`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+
+use crate::store::{Connection, Store, StoreError, TenantId};
+
+/// How long a connection read is trusted without asking the database again.
+pub const CONNECTION_CACHE_TTL: Duration = Duration::from_secs(10);
+
+type Key = (String, String, String);
+
+/// Cached connection reads.
+#[derive(Clone)]
+pub struct ConnectionCache {
+    store: Store,
+    cache: Cache<Key, Option<Arc<Connection>>>,
+}
+
+impl std::fmt::Debug for ConnectionCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionCache")
+            .field("cached", &self.cache.entry_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConnectionCache {
+    /// A cache over `store`.
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            cache: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(CONNECTION_CACHE_TTL)
+                .build(),
+        }
+    }
+
+    /// The tenant's connection (`connector_id`, `owner_id`), if it exists.
+    pub async fn get(
+        &self,
+        tenant: &TenantId,
+        connector_id: &str,
+        owner_id: &str,
+    ) -> Result<Option<Arc<Connection>>, Arc<StoreError>> {
+        let key = (
+            tenant.to_string(),
+            connector_id.to_owned(),
+            owner_id.to_owned(),
+        );
+        let store = &self.store;
+        let found = self
+            .cache
+            .try_get_with(key.clone(), async move {
+                store
+                    .connection(tenant, connector_id, owner_id)
+                    .await
+                    .map(|c| c.map(Arc::new))
+            })
+            .await?;
+        if found.is_none() {
+            // Absence is not cached: a connection created elsewhere must work at once.
+            self.cache.invalidate(&key).await;
+        }
+        Ok(found)
+    }
+
+    /// Forgets the cached read of one connection (after any write to it).
+    pub async fn invalidate(&self, tenant: &TenantId, connector_id: &str, owner_id: &str) {
+        self.cache
+            .invalidate(&(
+                tenant.to_string(),
+                connector_id.to_owned(),
+                owner_id.to_owned(),
+            ))
+            .await;
+    }
+}

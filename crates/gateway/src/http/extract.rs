@@ -1,0 +1,176 @@
+//! Extractors: the tenant a request authenticates as, the connection it selects by header,
+//! and a JSON body whose rejection is our own error body (so malformed input is answered
+//! like every other error).
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use patchbay_core::ErrorCode;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::store::TenantId;
+use crate::unified::target::Selector;
+
+/// The authenticated tenant: `x-api-key` + `x-api-secret` (Morph's client), or
+/// `Authorization: Bearer sk_…`. Missing keys are `UNAUTHENTICATED`, wrong or revoked ones
+/// `INVALID_API_KEY`; both 401.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// The tenant.
+    pub id: TenantId,
+    /// The secret key used.
+    pub key_id: String,
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ApiError> {
+    headers
+        .get(name)
+        .map(|v| {
+            v.to_str().map(str::trim).map_err(|_| {
+                ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!("the `{name}` header must be visible ASCII"),
+                )
+            })
+        })
+        .transpose()
+}
+
+impl FromRequestParts<AppState> for Tenant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let headers = &parts.headers;
+        let publishable = header_str(headers, "x-api-key")?.filter(|s| !s.is_empty());
+        let secret = header_str(headers, "x-api-secret")?.filter(|s| !s.is_empty());
+        let bearer = header_str(headers, header::AUTHORIZATION.as_str())?
+            .and_then(|v| {
+                v.split_once(' ')
+                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                    .map(|(_, token)| token.trim())
+            })
+            .filter(|s| !s.is_empty());
+        let (publishable, secret) = match (secret, bearer) {
+            (Some(secret), _) => (publishable, secret),
+            (None, Some(token)) => (publishable, token),
+            (None, None) => {
+                let message = if publishable.is_some() {
+                    "`x-api-key` alone is a publishable key; add `x-api-secret` with a secret key (sk_…)"
+                } else {
+                    "authenticate with `Authorization: Bearer sk_…`, or `x-api-key` and `x-api-secret`"
+                };
+                return Err(ApiError::new(ErrorCode::Unauthenticated, message));
+            }
+        };
+        match state
+            .auth
+            .authenticate(publishable, secret)
+            .await
+            .map_err(ApiError::internal)?
+        {
+            Some(key) => Ok(Tenant {
+                id: key.tenant_id,
+                key_id: key.key_id,
+            }),
+            None => Err(ApiError::new(
+                ErrorCode::InvalidApiKey,
+                "the API key is invalid or revoked",
+            )),
+        }
+    }
+}
+
+/// The connection a resource call targets: `x-connector-id` and `x-owner-id`.
+#[derive(Debug, Clone)]
+pub struct ConnectionHeaders(pub Selector);
+
+impl FromRequestParts<AppState> for ConnectionHeaders {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
+        let connector = header_str(&parts.headers, "x-connector-id")?.filter(|s| !s.is_empty());
+        let owner = header_str(&parts.headers, "x-owner-id")?.filter(|s| !s.is_empty());
+        match (connector, owner) {
+            (Some(connector_id), Some(owner_id)) => Ok(Self(Selector {
+                connector_id: connector_id.to_owned(),
+                owner_id: owner_id.to_owned(),
+            })),
+            _ => Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "choose the connection with the `x-connector-id` and `x-owner-id` headers",
+            )),
+        }
+    }
+}
+
+/// A JSON body; malformed, missing or non-JSON bodies get our error codes.
+#[derive(Debug, Clone)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: &JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the body as JSON with `Content-Type: application/json`",
+        ),
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::new(ErrorCode::BadRequest, format!("the body is not valid JSON: {}", e.body_text()))
+        }
+        JsonRejection::JsonDataError(e) => {
+            ApiError::new(ErrorCode::ValidationFailed, e.body_text())
+        }
+        JsonRejection::BytesRejection(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::code(ErrorCode::PayloadTooLarge)
+        }
+        other => ApiError::new(ErrorCode::BadRequest, other.body_text()),
+    }
+}
+
+/// An optional JSON body: empty means `T::default()`; anything else must be valid JSON.
+#[derive(Debug, Clone)]
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let has_body = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_none_or(|len| len != "0");
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::code(ErrorCode::PayloadTooLarge)
+                } else {
+                    ApiError::new(ErrorCode::BadRequest, e.body_text())
+                }
+            })?;
+        if !has_body || bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(T::default()));
+        }
+        serde_json::from_slice(&bytes).map(Self).map_err(|e| {
+            let code = if e.is_data() {
+                ErrorCode::ValidationFailed
+            } else {
+                ErrorCode::BadRequest
+            };
+            ApiError::new(code, format!("the body is not valid: {e}"))
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! The HTTP API: routes, the OpenAPI document that describes them, and the middleware
+//! stack. Handlers live in one module per resource family.
+
+pub mod connections;
+pub mod connectors;
+pub mod docs;
+pub mod error;
+pub mod extract;
+pub mod fields;
+pub mod resources;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Method, Request};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use patchbay_core::ErrorCode;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use self::error::ApiError;
+use crate::app::AppState;
+
+/// The OpenAPI document of every route.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Patchbay",
+        description = "One unified API over your customers' Dialpad accounts: contacts, users, \
+            workspaces, calls and transcripts, through connections your customers authorize.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        resources::list,
+        resources::create,
+        resources::retrieve,
+        resources::update,
+        resources::delete,
+        connections::list,
+        connections::retrieve,
+        connections::create,
+        connections::update,
+        connections::delete,
+        connectors::list,
+        connectors::retrieve,
+        fields::list,
+        fields::list_custom,
+        fields::create_custom,
+        fields::update_custom,
+        fields::delete_custom,
+    ),
+    components(schemas(
+        patchbay_core::Resource,
+        patchbay_core::ResourceRef,
+        patchbay_core::Link,
+        patchbay_core::Page,
+        patchbay_core::ErrorBody,
+        patchbay_core::ErrorCode,
+        patchbay_core::FieldError,
+        patchbay_core::UnifiedField,
+        patchbay_core::Operation,
+        patchbay_core::ModelId,
+        patchbay_core::ContactFields,
+        patchbay_core::UserFields,
+        patchbay_core::WorkspaceFields,
+        patchbay_core::CallFields,
+        patchbay_core::TranscriptFields,
+    )),
+    modifiers(&Security),
+    tags(
+        (name = "resources", description = "Unified CRUD over a connection."),
+        (name = "connections", description = "Your end users' connected accounts."),
+        (name = "connectors", description = "What each provider supports."),
+        (name = "models", description = "Unified fields and your custom fields."),
+    )
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+#[derive(Debug)]
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "secretKey",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A secret key, `sk_…`."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "apiKeyPair",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-api-secret",
+                "A secret key, with the publishable key in `x-api-key` (Morph's client).",
+            ))),
+        );
+    }
+}
+
+/// The document as served at `/openapi.json` and committed at `openapi/openapi.json`.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".to_owned())
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Every route over `state`, with the middleware stack.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let api = Router::new()
+        .route(
+            "/v1/resources/{model}",
+            get(resources::list).post(resources::create),
+        )
+        .route(
+            "/v1/resources/{model}/{id}",
+            get(resources::retrieve)
+                .patch(resources::update)
+                .delete(resources::delete),
+        )
+        .route("/v1/connections", get(connections::list))
+        .route(
+            "/v1/connections/{connector_id}/{owner_id}",
+            get(connections::retrieve)
+                .post(connections::create)
+                .patch(connections::update)
+                .delete(connections::delete),
+        )
+        .route("/v1/connectors", get(connectors::list))
+        .route("/v1/connectors/{connector_id}", get(connectors::retrieve))
+        .route("/v1/models/{model}/fields", get(fields::list))
+        .route(
+            "/v1/models/{model}/custom-fields",
+            get(fields::list_custom).post(fields::create_custom),
+        )
+        .route(
+            "/v1/models/{model}/custom-fields/{id}",
+            axum::routing::put(fields::update_custom).delete(fields::delete_custom),
+        )
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new()
+        .merge(api)
+        .route("/openapi.json", get(docs::openapi))
+        .route("/docs", get(docs::page))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(not_found)
+        .with_state(state)
+        // Outermost first on the way in: the id is set, then the request is traced with it,
+        // and the id is copied onto the response last.
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> impl IntoResponse {
+    ApiError::new(
+        ErrorCode::NotFound,
+        format!("there is no route {method} {}", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> impl IntoResponse {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}

@@ -1,0 +1,294 @@
+//! Black-box test harness: a real Dialpad sandbox and a real gateway, both on loopback
+//! port 0, over SQLite or PostgreSQL (`PATCHBAY_TEST_DATABASE_URL`), with a tenant, its
+//! keys, and an authorized `dialpad` connection for owner `acme` made through the API.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod db;
+
+use std::time::Duration;
+
+use patchbay_dialpad_sandbox::{Sandbox, SandboxConfig};
+use patchbay_gateway::server::{GatewayOptions, RunningGateway, start};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{Value, json};
+
+/// One test's world.
+pub struct World {
+    pub sandbox: Sandbox,
+    pub gateway: RunningGateway,
+    pub http: reqwest::Client,
+    pub tenant: TenantKeys,
+    pub database_url: String,
+}
+
+/// A tenant's keys.
+#[derive(Clone, Debug)]
+pub struct TenantKeys {
+    pub id: String,
+    pub publishable: String,
+    pub secret: String,
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The error code of an error answer.
+    pub fn code(&self) -> &str {
+        self.body["error"].as_str().unwrap_or("")
+    }
+
+    /// Asserts the status and returns the body.
+    #[track_caller]
+    pub fn ok(self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected answer: {:#}", self.body);
+        self.body
+    }
+
+    /// Asserts an error answer with `status` and `code`.
+    #[track_caller]
+    pub fn err(self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            (self.status.as_u16(), self.code()),
+            (status, code),
+            "unexpected answer: {:#}",
+            self.body
+        );
+        assert!(self.body["message"].as_str().is_some_and(|m| !m.is_empty()));
+        self.body
+    }
+}
+
+pub fn sandbox_config(size: u32) -> SandboxConfig {
+    SandboxConfig {
+        seed: 7,
+        size,
+        rate_limits: false,
+        ..SandboxConfig::default()
+    }
+}
+
+impl World {
+    /// A sandbox seeded with `size` records per kind, a gateway, a tenant, and the
+    /// authorized connection `dialpad`/`acme` over the sandbox's admin API key.
+    pub async fn start(size: u32) -> World {
+        Self::start_with(sandbox_config(size)).await
+    }
+
+    pub async fn start_with(config: SandboxConfig) -> World {
+        let world = Self::bare(config).await;
+        let key = world.sandbox.info().api_key;
+        world
+            .as_tenant(&world.tenant)
+            .call(Method::POST, "/v1/connections/dialpad/acme")
+            .json(&json!({"credentials": {"type": "apiKey", "apiKey": key}}))
+            .send_json()
+            .await
+            .ok(201);
+        world
+    }
+
+    /// Like [`World::start_with`], without any connection.
+    pub async fn bare(config: SandboxConfig) -> World {
+        let sandbox = Sandbox::start_local(config).await.unwrap();
+        let database_url = db::test_database_url().await;
+        let gateway = start(GatewayOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database_url: database_url.clone(),
+            keyring: db::test_keyring(),
+            dialpad_base_url: sandbox.url().parse().unwrap(),
+            public_url: None,
+            max_body_bytes: 1024 * 1024,
+        })
+        .await
+        .unwrap();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let tenant = new_tenant(&gateway, "Acme SaaS").await;
+        World {
+            sandbox,
+            gateway,
+            http,
+            tenant,
+            database_url,
+        }
+    }
+
+    /// Another tenant of the same gateway.
+    pub async fn other_tenant(&self, name: &str) -> TenantKeys {
+        new_tenant(&self.gateway, name).await
+    }
+
+    /// Requests authenticated as `tenant` with a bearer secret key.
+    pub fn as_tenant<'a>(&'a self, tenant: &'a TenantKeys) -> Caller<'a> {
+        Caller {
+            world: self,
+            auth: Auth::Bearer(tenant.secret.clone()),
+            connection: None,
+        }
+    }
+
+    /// Requests as the main tenant, on connection `dialpad`/`acme`.
+    pub fn acme(&self) -> Caller<'_> {
+        self.as_tenant(&self.tenant).on("dialpad", "acme")
+    }
+
+    /// Unauthenticated requests.
+    pub fn anonymous(&self) -> Caller<'_> {
+        Caller {
+            world: self,
+            auth: Auth::None,
+            connection: None,
+        }
+    }
+
+    /// Sandbox control API.
+    pub async fn control(&self, method: Method, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.sandbox.url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "sandbox control {path}: {status} {body}");
+        body
+    }
+
+    /// A Dialpad API call straight at the sandbox with the admin key.
+    pub async fn dialpad(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.sandbox.url()))
+            .bearer_auth(self.sandbox.info().api_key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "dialpad {path}: {status} {body}");
+        body
+    }
+}
+
+async fn new_tenant(gateway: &RunningGateway, name: &str) -> TenantKeys {
+    let (tenant, key) = gateway.state().store.create_tenant(name).await.unwrap();
+    TenantKeys {
+        id: tenant.id.to_string(),
+        publishable: tenant.publishable_key.clone(),
+        secret: key.secret.expose().to_owned(),
+    }
+}
+
+#[derive(Clone)]
+pub enum Auth {
+    None,
+    Bearer(String),
+    Pair { publishable: String, secret: String },
+    Raw(Vec<(&'static str, String)>),
+}
+
+/// A request builder bound to a world, an identity and maybe a connection.
+#[derive(Clone)]
+pub struct Caller<'a> {
+    world: &'a World,
+    auth: Auth,
+    connection: Option<(String, String)>,
+}
+
+impl<'a> Caller<'a> {
+    /// On connection (`connector`, `owner`) via the `x-connector-id`/`x-owner-id` headers.
+    pub fn on(mut self, connector: &str, owner: &str) -> Self {
+        self.connection = Some((connector.to_owned(), owner.to_owned()));
+        self
+    }
+
+    /// With another authentication.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    pub fn call(&self, method: Method, path: &str) -> Request {
+        let mut builder = self
+            .world
+            .http
+            .request(method, format!("{}{path}", self.world.gateway.url()));
+        builder = match &self.auth {
+            Auth::None => builder,
+            Auth::Bearer(secret) => builder.bearer_auth(secret),
+            Auth::Pair {
+                publishable,
+                secret,
+            } => builder
+                .header("x-api-key", publishable)
+                .header("x-api-secret", secret),
+            Auth::Raw(headers) => headers
+                .iter()
+                .fold(builder, |b, (k, v)| b.header(*k, v)),
+        };
+        if let Some((connector, owner)) = &self.connection {
+            builder = builder
+                .header("x-connector-id", connector)
+                .header("x-owner-id", owner);
+        }
+        Request(builder)
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.call(Method::GET, path).send_json().await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.call(Method::POST, path).json(&body).send_json().await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.call(Method::PATCH, path).json(&body).send_json().await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.call(Method::DELETE, path).send_json().await
+    }
+}
+
+/// A request about to be sent.
+pub struct Request(pub RequestBuilder);
+
+impl Request {
+    pub fn json(self, body: &Value) -> Self {
+        Self(self.0.json(body))
+    }
+
+    pub fn header(self, name: &str, value: &str) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    pub async fn send_json(self) -> Answer {
+        let response = self.0.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+}
