@@ -96,6 +96,8 @@ fn set_pointer(body: &mut Value, pointer: &str, value: Value) -> Result<(), Prov
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
     use serde_json::json;
 

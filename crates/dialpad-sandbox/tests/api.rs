@@ -846,7 +846,11 @@ async fn null_in_a_patch_clears_an_optional_field_and_absence_keeps_it() {
     let users = sbx.all("/api/v2/users?state=active").await;
     let path = format!("/api/v2/users/{}", s(&users[1], "id"));
     let (_, titled) = sbx
-        .send(Method::PATCH, &path, json!({"job_title": "CFO", "extension": "7"}))
+        .send(
+            Method::PATCH,
+            &path,
+            json!({"job_title": "CFO", "extension": "7"}),
+        )
         .await;
     assert_eq!(titled["job_title"], "CFO");
     let (status, cleared) = sbx

@@ -422,8 +422,9 @@ async fn answered_inbound_call_delivers_its_transitions_in_order_as_signed_jwts(
     assert!(ended - connected >= 50, "talk_ms is honoured");
     assert_eq!(call["was_recorded"], true);
     assert_eq!(call["recording_details"].as_array().unwrap().len(), 1);
-    let (status, _) = ts.get(&format!("/api/v2/transcripts/{call_id}")).await;
+    let (status, transcript) = ts.get(&format!("/api/v2/transcripts/{call_id}")).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(transcript["lines"], json!([]), "nothing is said in 50 ms");
 }
 
 #[tokio::test]

@@ -98,7 +98,7 @@ impl Connector for DialpadConnector {
             ModelId::GenericContact => contacts::retrieve(api, id, raw).await,
             ModelId::GenericUser => users::retrieve(api, id, raw).await,
             ModelId::GenericWorkspace => workspaces::retrieve(api, id, raw).await,
-            ModelId::TelephonyCall => calls::retrieve(api, id, raw).await,
+            ModelId::TelephonyCall => calls::retrieve(api, id, options).await,
             ModelId::TelephonyCallTranscript => transcripts::retrieve(api, id, raw).await,
         }
     }
@@ -150,7 +150,9 @@ impl Connector for DialpadConnector {
         match model {
             ModelId::GenericContact => contacts::delete(api, id).await,
             ModelId::GenericUser => users::delete(api, id).await,
-            ModelId::GenericWorkspace | ModelId::TelephonyCall | ModelId::TelephonyCallTranscript => {
+            ModelId::GenericWorkspace
+            | ModelId::TelephonyCall
+            | ModelId::TelephonyCallTranscript => {
                 Err(ConnectorError::unsupported(model, OperationKind::Delete))
             }
         }

@@ -151,18 +151,33 @@ mod tests {
         let user = DESCRIPTOR.fields(GenericUser);
         let workspace = user.spec("workspace").map(|s| user.is_required(s));
         assert_eq!(workspace, Some(true));
-        assert!(!DESCRIPTOR.fields(GenericWorkspace).accepts(WriteMode::Create));
+        assert!(
+            !DESCRIPTOR
+                .fields(GenericWorkspace)
+                .accepts(WriteMode::Create)
+        );
         assert!(!DESCRIPTOR.supports(op(GenericWorkspace, Delete)));
         assert!(!DESCRIPTOR.supports(op(TelephonyCall, Delete)));
-        assert!(!DESCRIPTOR.fields(TelephonyCallTranscript).accepts(WriteMode::Update));
+        assert!(
+            !DESCRIPTOR
+                .fields(TelephonyCallTranscript)
+                .accepts(WriteMode::Update)
+        );
         assert_eq!(
             DESCRIPTOR.fields(TelephonyCall).filter_keys(),
             ["startedAfter", "startedBefore", "user", "workspace"]
         );
-        assert_eq!(DESCRIPTOR.fields(GenericContact).filter_keys(), ["visibility", "owner"]);
+        assert_eq!(
+            DESCRIPTOR.fields(GenericContact).filter_keys(),
+            ["visibility", "owner"]
+        );
         // Nothing this connector cannot do is offered through the model's own rules.
         for model in ModelId::ALL {
-            assert!(SupportedFields::of_connector(&DESCRIPTOR, *model).sort_keys().is_empty());
+            assert!(
+                SupportedFields::of_connector(&DESCRIPTOR, *model)
+                    .sort_keys()
+                    .is_empty()
+            );
         }
     }
 

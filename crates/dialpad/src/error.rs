@@ -39,6 +39,9 @@ pub(crate) enum UpstreamError {
     /// The answer was not what the spec describes.
     #[error("Dialpad's answer could not be read: {0}")]
     Decode(#[source] serde_json::Error),
+    /// The request's query could not be written (a bug: query types are flat).
+    #[error("the request to Dialpad could not be written: {0}")]
+    Encode(#[source] serde_urlencoded::ser::Error),
 }
 
 impl UpstreamError {
@@ -55,7 +58,7 @@ impl UpstreamError {
         match self {
             UpstreamError::Status { status, .. } => *status == 429 || *status >= 500,
             UpstreamError::Timeout(_) | UpstreamError::Transport(_) => true,
-            UpstreamError::Decode(_) => false,
+            UpstreamError::Decode(_) | UpstreamError::Encode(_) => false,
         }
     }
 
@@ -103,6 +106,10 @@ impl UpstreamError {
             },
             UpstreamError::Decode(source) => ConnectorError::InvalidResponse {
                 message: "Dialpad's answer does not match its API reference".into(),
+                source: Some(Box::new(source)),
+            },
+            UpstreamError::Encode(source) => ConnectorError::InvalidResponse {
+                message: "the request to Dialpad could not be written".into(),
                 source: Some(Box::new(source)),
             },
         }
@@ -164,13 +171,29 @@ mod tests {
         let model = ModelId::GenericContact;
         type Check = fn(&ConnectorError) -> bool;
         let cases: Vec<(u16, Check)> = vec![
-            (404, |e| matches!(e, ConnectorError::NotFound { id, .. } if id == "c1")),
-            (400, |e| matches!(e, ConnectorError::BadRequest { message } if message.contains("nope"))),
-            (401, |e| matches!(e, ConnectorError::CredentialRejected { .. })),
+            (
+                404,
+                |e| matches!(e, ConnectorError::NotFound { id, .. } if id == "c1"),
+            ),
+            (
+                400,
+                |e| matches!(e, ConnectorError::BadRequest { message } if message.contains("nope")),
+            ),
+            (401, |e| {
+                matches!(e, ConnectorError::CredentialRejected { .. })
+            }),
             (403, |e| matches!(e, ConnectorError::Forbidden { .. })),
-            (409, |e| matches!(e, ConnectorError::Conflict { message } if message == "nope")),
-            (429, |e| matches!(e, ConnectorError::RateLimited { retry_after: Some(d) } if d.as_secs() == 3)),
-            (500, |e| matches!(e, ConnectorError::Upstream { status: 500, .. })),
+            (
+                409,
+                |e| matches!(e, ConnectorError::Conflict { message } if message == "nope"),
+            ),
+            (
+                429,
+                |e| matches!(e, ConnectorError::RateLimited { retry_after: Some(d) } if d.as_secs() == 3),
+            ),
+            (500, |e| {
+                matches!(e, ConnectorError::Upstream { status: 500, .. })
+            }),
             (503, |e| matches!(e, ConnectorError::Unavailable { .. })),
             (504, |e| matches!(e, ConnectorError::Timeout)),
         ];
@@ -200,7 +223,8 @@ mod tests {
         assert_eq!(errors.as_slice()[0].field, "workspace");
         assert!(errors.as_slice()[0].message.contains("names no office"));
         // A word inside another does not count.
-        let err = status(400, "emails_json broken").into_write_error(ModelId::GenericUser, None, &fields);
+        let err =
+            status(400, "emails_json broken").into_write_error(ModelId::GenericUser, None, &fields);
         assert!(matches!(err, ConnectorError::BadRequest { .. }));
         let err = status(409, "email exists").into_write_error(ModelId::GenericUser, None, &fields);
         assert!(matches!(err, ConnectorError::Conflict { .. }));

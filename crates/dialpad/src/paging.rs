@@ -62,7 +62,10 @@ mod tests {
     use super::*;
 
     /// Dialpad's pages of 5 items: 0..5, 5..10, 10..12; the cursor is the first index.
-    async fn provider(cursor: Option<String>, calls: &Cell<usize>) -> Result<ProviderPage<u32>, ConnectorError> {
+    async fn provider(
+        cursor: Option<String>,
+        calls: &Cell<usize>,
+    ) -> Result<ProviderPage<u32>, ConnectorError> {
         calls.set(calls.get() + 1);
         let start: u32 = cursor.map_or(0, |c| c.parse().unwrap());
         let end = (start + 5).min(12);
@@ -87,7 +90,8 @@ mod tests {
         let mut pages = Vec::new();
         while let Some(at) = position.take() {
             // The cursor goes through its string form, as between two requests.
-            let at = Cursor::decode(&at.encode(), options.fingerprint(ModelId::GenericContact)).unwrap();
+            let at =
+                Cursor::decode(&at.encode(), options.fingerprint(ModelId::GenericContact)).unwrap();
             let (items, next) = run(fill(at, limit, max_fetches, |c| provider(c, &calls))).unwrap();
             pages.push(items);
             position = next;
@@ -111,7 +115,10 @@ mod tests {
     #[test]
     fn a_fetch_cap_gives_short_pages_that_still_cover_everything() {
         let (pages, calls) = all_pages(100, 1);
-        assert_eq!(pages, [vec![0, 1, 2, 3, 4], vec![5, 6, 7, 8, 9], vec![10, 11]]);
+        assert_eq!(
+            pages,
+            [vec![0, 1, 2, 3, 4], vec![5, 6, 7, 8, 9], vec![10, 11]]
+        );
         assert_eq!(calls, 3);
     }
 }

@@ -5,8 +5,15 @@ use std::process::ExitCode;
 use clap::Parser;
 use patchbay_gateway::cli;
 
+/// mimalloc: the request path allocates many small JSON strings and maps, which glibc's
+/// allocator serves markedly slower under concurrency (measured by bench/resources.sh).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    // reqwest and sqlx use rustls with ring; pick it once for the process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let args = cli::Cli::parse();
     cli::init_tracing(args.log_format);
     match cli::run(args).await {

@@ -129,7 +129,12 @@ pub async fn start_with_store(
         ..AppConfig::default()
     };
     // The public URL defaults to the bound address, known only after binding.
-    let placeholder = AppState::new(store.clone(), connectors.clone(), cursor_key, config.clone());
+    let placeholder = AppState::new(
+        store.clone(),
+        connectors.clone(),
+        cursor_key,
+        config.clone(),
+    );
     let app = Application::bind(placeholder, listener_addr)
         .await
         .map_err(|source| StartError::Listen {

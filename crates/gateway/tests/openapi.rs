@@ -47,10 +47,17 @@ async fn every_documented_route_is_routed_and_docs_are_served() {
             .replace("{id}", "x1");
         for method in item.as_object().unwrap().keys() {
             let method: Method = method.to_uppercase().parse().unwrap();
-            let answer = world.acme().call(method.clone(), &concrete).send_json().await;
+            let answer = world
+                .acme()
+                .call(method.clone(), &concrete)
+                .send_json()
+                .await;
             assert!(
                 !matches!(answer.code(), "NOT_FOUND" | "METHOD_NOT_ALLOWED")
-                    || !answer.body["message"].as_str().unwrap_or("").contains("route"),
+                    || !answer.body["message"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains("route"),
                 "{method} {path} is documented but not routed: {:?}",
                 answer.body
             );
@@ -73,5 +80,8 @@ async fn every_documented_route_is_routed_and_docs_are_served() {
     );
     let html = docs.text().await.unwrap();
     assert!(html.contains("/openapi.json"));
-    assert!(!html.contains("https://cdn"), "the docs page must not load from a CDN");
+    assert!(
+        !html.contains("https://cdn"),
+        "the docs page must not load from a CDN"
+    );
 }

@@ -73,7 +73,11 @@ async fn paging_through_1000_contacts_with_limit_7_yields_each_exactly_once() {
 #[tokio::test]
 async fn default_page_is_50_and_limit_is_bounded() {
     let world = World::start(200).await;
-    let page = world.acme().get("/v1/resources/genericContact").await.ok(200);
+    let page = world
+        .acme()
+        .get("/v1/resources/genericContact")
+        .await
+        .ok(200);
     assert_eq!(ids(&page).len(), 50);
     assert!(page["next"].is_string());
     for bad in ["0", "101", "ten"] {
@@ -133,7 +137,9 @@ async fn forged_edited_or_borrowed_cursors_are_refused() {
     // The genuine cursor still works.
     let second = world
         .acme()
-        .get(&format!("/v1/resources/genericContact?limit=5&cursor={next}"))
+        .get(&format!(
+            "/v1/resources/genericContact?limit=5&cursor={next}"
+        ))
         .await
         .ok(200);
     assert!(ids(&second).iter().all(|id| !ids(&page).contains(id)));
@@ -236,7 +242,10 @@ async fn private_contacts_have_an_owner_and_filter_by_owner_and_visibility() {
         .ok(200);
     let data = page["data"].as_array().unwrap();
     assert!(data.iter().any(|c| c["id"] == created["id"]));
-    assert!(data.iter().all(|c| c["fields"]["owner"]["id"] == owner.as_str()));
+    assert!(
+        data.iter()
+            .all(|c| c["fields"]["owner"]["id"] == owner.as_str())
+    );
 
     let page = world
         .acme()
@@ -259,13 +268,21 @@ async fn private_contacts_have_an_owner_and_filter_by_owner_and_visibility() {
         )
         .await
         .err(422, "VALIDATION_FAILED");
-    assert!(body["details"].as_array().unwrap().iter().any(|d| d["field"] == "owner"));
+    assert!(
+        body["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["field"] == "owner")
+    );
 }
 
 #[tokio::test]
 async fn writes_are_validated_before_dialpad_is_called() {
     let world = World::start(20).await;
-    world.control(Method::DELETE, "/_sandbox/counters", json!({})).await;
+    world
+        .control(Method::DELETE, "/_sandbox/counters", json!({}))
+        .await;
     let body = world
         .acme()
         .post("/v1/resources/genericContact", json!({"firstName": "Ada"}))
@@ -302,7 +319,10 @@ async fn writes_are_validated_before_dialpad_is_called() {
         .await
         .err(422, "VALIDATION_FAILED");
     let text = body.to_string();
-    assert!(text.contains("email") && text.contains("workspace"), "{body}");
+    assert!(
+        text.contains("email") && text.contains("workspace"),
+        "{body}"
+    );
 
     let body = world
         .acme()
@@ -310,7 +330,10 @@ async fn writes_are_validated_before_dialpad_is_called() {
         .await
         .err(422, "VALIDATION_FAILED");
     let text = body.to_string();
-    assert!(text.contains("externalNumber") && text.contains("users"), "{body}");
+    assert!(
+        text.contains("externalNumber") && text.contains("users"),
+        "{body}"
+    );
 
     world
         .acme()
@@ -339,7 +362,9 @@ async fn writes_are_validated_before_dialpad_is_called() {
         .err(422, "VALIDATION_FAILED");
 
     // Nothing reached Dialpad's write routes.
-    let counters = world.control(Method::GET, "/_sandbox/counters", json!({})).await;
+    let counters = world
+        .control(Method::GET, "/_sandbox/counters", json!({}))
+        .await;
     let text = counters.to_string();
     assert!(!text.contains("POST /api/v2/contacts"), "{counters}");
     assert!(!text.contains("POST /api/v2/users"), "{counters}");
@@ -364,7 +389,11 @@ async fn unsupported_operations_say_what_is_supported() {
     assert!(message.contains("telephonyCall::list"), "{message}");
     assert!(message.contains("telephonyCall::retrieve"), "{message}");
 
-    let workspaces = world.acme().get("/v1/resources/genericWorkspace").await.ok(200);
+    let workspaces = world
+        .acme()
+        .get("/v1/resources/genericWorkspace")
+        .await
+        .ok(200);
     let office = workspaces["data"][0]["id"].as_str().unwrap().to_owned();
     world
         .acme()
@@ -373,7 +402,10 @@ async fn unsupported_operations_say_what_is_supported() {
         .err(501, "OPERATION_NOT_SUPPORTED");
     world
         .acme()
-        .post("/v1/resources/telephonyCallTranscript", json!({"call": call_id}))
+        .post(
+            "/v1/resources/telephonyCallTranscript",
+            json!({"call": call_id}),
+        )
         .await
         .err(501, "OPERATION_NOT_SUPPORTED");
     world
@@ -410,7 +442,10 @@ async fn users_list_filter_expand_and_write() {
     let all = all_ids(&world, "/v1/resources/genericUser", 100).await;
     assert!(all.len() > data.len());
 
-    let workspace = data[0]["fields"]["workspace"]["id"].as_str().unwrap().to_owned();
+    let workspace = data[0]["fields"]["workspace"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let created = world
         .acme()
         .post(
@@ -453,7 +488,9 @@ async fn workspaces_list_and_retrieve_with_status_filter() {
     let id = data[0]["id"].as_str().unwrap();
     let one = world
         .acme()
-        .get(&format!("/v1/resources/genericWorkspace/{id}?fields=name&raw=true"))
+        .get(&format!(
+            "/v1/resources/genericWorkspace/{id}?fields=name&raw=true"
+        ))
         .await
         .ok(200);
     assert!(one["fields"]["name"].is_string());
@@ -477,23 +514,30 @@ async fn calls_filter_by_time_and_user_and_expand_users() {
         .iter()
         .map(|c| c["fields"]["status"].as_str().unwrap())
         .collect();
-    assert!(statuses.iter().all(|s| ["completed", "missed", "voicemail"].contains(s)), "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| ["completed", "missed", "voicemail"].contains(s)),
+        "{statuses:?}"
+    );
     let user = first["fields"]["users"][0].clone();
     assert_eq!(user["object"], "resource");
     let user_id = user["id"].as_str().unwrap();
 
     let by_user = world
         .acme()
-        .get(&format!("/v1/resources/telephonyCall?limit=100&filters[user]={user_id}"))
+        .get(&format!(
+            "/v1/resources/telephonyCall?limit=100&filters[user]={user_id}"
+        ))
         .await
         .ok(200);
-    assert!(
-        by_user["data"]
+    assert!(by_user["data"].as_array().unwrap().iter().all(|c| {
+        c["fields"]["users"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|c| c["fields"]["users"].as_array().unwrap().iter().any(|u| u["id"] == user_id))
-    );
+            .any(|u| u["id"] == user_id)
+    }));
 
     let started = first["fields"]["startedAt"].as_str().unwrap();
     let window = world
@@ -505,7 +549,10 @@ async fn calls_filter_by_time_and_user_and_expand_users() {
         .ok(200);
     let got = window["data"].as_array().unwrap();
     assert!(got.iter().any(|c| c["id"] == first["id"]));
-    assert!(got.iter().all(|c| c["fields"]["startedAt"].as_str().unwrap() >= started));
+    assert!(
+        got.iter()
+            .all(|c| c["fields"]["startedAt"].as_str().unwrap() >= started)
+    );
 }
 
 #[tokio::test]
@@ -539,7 +586,9 @@ async fn a_call_is_placed_then_hung_up_and_labelled() {
     assert_eq!(ended["fields"]["labels"], json!(["vip"]));
     assert_ne!(ended["fields"]["status"], "inProgress");
     // Dialpad saw the hang-up and the labels.
-    let raw = world.dialpad(Method::GET, &format!("/api/v2/call/{id}"), None).await;
+    let raw = world
+        .dialpad(Method::GET, &format!("/api/v2/call/{id}"), None)
+        .await;
     assert_ne!(raw["state"], "connected", "{raw}");
 }
 
@@ -564,7 +613,9 @@ async fn transcripts_need_a_call_or_a_window_and_map_lines() {
     let call_id = t["id"].as_str().unwrap();
     let one = world
         .acme()
-        .get(&format!("/v1/resources/telephonyCallTranscript?filters[call]={call_id}"))
+        .get(&format!(
+            "/v1/resources/telephonyCallTranscript?filters[call]={call_id}"
+        ))
         .await
         .ok(200);
     assert_eq!(ids(&one), [call_id]);
@@ -616,7 +667,11 @@ async fn custom_fields_read_and_write_through_json_pointers() {
         .await
         .err(409, "CONFLICT");
 
-    let fields = world.acme().get("/v1/models/genericContact/fields").await.ok(200);
+    let fields = world
+        .acme()
+        .get("/v1/models/genericContact/fields")
+        .await
+        .ok(200);
     let custom: Vec<&Value> = fields["data"]
         .as_array()
         .unwrap()
@@ -624,7 +679,13 @@ async fn custom_fields_read_and_write_through_json_pointers() {
         .filter(|f| f["isCustom"] == true)
         .collect();
     assert_eq!(custom.len(), 2);
-    assert!(fields["data"].as_array().unwrap().iter().any(|f| f["key"] == "firstName" && f["isCustom"] == false));
+    assert!(
+        fields["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["key"] == "firstName" && f["isCustom"] == false)
+    );
 
     let created = world
         .acme()
@@ -644,21 +705,36 @@ async fn custom_fields_read_and_write_through_json_pointers() {
     // Projection can name custom keys; read-only custom fields refuse writes.
     let projected = world
         .acme()
-        .get(&format!("/v1/resources/genericContact/{id}?fields=firstName,trunkGroup"))
+        .get(&format!(
+            "/v1/resources/genericContact/{id}?fields=firstName,trunkGroup"
+        ))
         .await
         .ok(200);
-    let keys: HashSet<&str> = projected["fields"].as_object().unwrap().keys().map(String::as_str).collect();
-    assert!(keys.contains("firstName") && keys.contains("trunkGroup") && !keys.contains("displayName"));
+    let keys: HashSet<&str> = projected["fields"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(
+        keys.contains("firstName") && keys.contains("trunkGroup") && !keys.contains("displayName")
+    );
     assert!(projected.get("rawResource").is_none());
     let body = world
         .acme()
-        .patch(&format!("/v1/resources/genericContact/{id}"), json!({"displayName": "X"}))
+        .patch(
+            &format!("/v1/resources/genericContact/{id}"),
+            json!({"displayName": "X"}),
+        )
         .await
         .err(422, "VALIDATION_FAILED");
     assert_eq!(body["details"][0]["code"], "read_only");
     world
         .acme()
-        .patch(&format!("/v1/resources/genericContact/{id}"), json!({"trunkGroup": "tg-8"}))
+        .patch(
+            &format!("/v1/resources/genericContact/{id}"),
+            json!({"trunkGroup": "tg-8"}),
+        )
         .await
         .ok(200);
     let raw = world

@@ -14,7 +14,11 @@ use serde_json::json;
 async fn requests_authenticate_with_a_bearer_secret_or_morphs_key_pair() {
     let world = World::start(20).await;
     let t = world.tenant.clone();
-    world.anonymous().get("/v1/connections").await.err(401, "UNAUTHENTICATED");
+    world
+        .anonymous()
+        .get("/v1/connections")
+        .await
+        .err(401, "UNAUTHENTICATED");
     world
         .anonymous()
         .auth(Auth::Raw(vec![("x-api-key", t.publishable.clone())]))
@@ -37,7 +41,12 @@ async fn requests_authenticate_with_a_bearer_secret_or_morphs_key_pair() {
         publishable: t.publishable.clone(),
         secret: t.secret.clone(),
     };
-    let listed = world.anonymous().auth(pair).get("/v1/connections").await.ok(200);
+    let listed = world
+        .anonymous()
+        .auth(pair)
+        .get("/v1/connections")
+        .await
+        .ok(200);
     assert_eq!(listed["data"][0]["ownerId"], "acme");
     // Another tenant's publishable key with this tenant's secret is refused.
     let other = world.other_tenant("Other").await;
@@ -57,7 +66,10 @@ async fn a_second_key_works_alongside_and_a_revoked_key_stops_working() {
     let world = World::start(20).await;
     let store = &world.gateway.state().store;
     let tenant_id = patchbay_gateway::store::TenantId::new(world.tenant.id.clone()).unwrap();
-    let second = store.create_secret_key(&tenant_id, Some("rotation")).await.unwrap();
+    let second = store
+        .create_secret_key(&tenant_id, Some("rotation"))
+        .await
+        .unwrap();
     let second_secret = second.secret.expose().to_owned();
     world
         .anonymous()
@@ -65,8 +77,17 @@ async fn a_second_key_works_alongside_and_a_revoked_key_stops_working() {
         .get("/v1/connections")
         .await
         .ok(200);
-    world.as_tenant(&world.tenant).get("/v1/connections").await.ok(200);
-    assert!(store.revoke_secret_key(&tenant_id, &second.info.id).await.unwrap());
+    world
+        .as_tenant(&world.tenant)
+        .get("/v1/connections")
+        .await
+        .ok(200);
+    assert!(
+        store
+            .revoke_secret_key(&tenant_id, &second.info.id)
+            .await
+            .unwrap()
+    );
     // Revocation through another process reaches this one within the auth cache TTL;
     // this instance is told at once here.
     world.gateway.state().auth.invalidate_all();
@@ -76,7 +97,11 @@ async fn a_second_key_works_alongside_and_a_revoked_key_stops_working() {
         .get("/v1/connections")
         .await
         .err(401, "INVALID_API_KEY");
-    world.as_tenant(&world.tenant).get("/v1/connections").await.ok(200);
+    world
+        .as_tenant(&world.tenant)
+        .get("/v1/connections")
+        .await
+        .ok(200);
 }
 
 #[tokio::test]
@@ -91,7 +116,10 @@ async fn another_tenant_cannot_see_or_touch_a_connection_or_its_resources() {
         .await
         .err(404, "CONNECTION_NOT_FOUND");
     intruder
-        .patch("/v1/connections/dialpad/acme", json!({"operations": ["genericContact::list"]}))
+        .patch(
+            "/v1/connections/dialpad/acme",
+            json!({"operations": ["genericContact::list"]}),
+        )
         .await
         .err(404, "CONNECTION_NOT_FOUND");
     intruder
@@ -112,11 +140,17 @@ async fn another_tenant_cannot_see_or_touch_a_connection_or_its_resources() {
         .await
         .err(404, "CONNECTION_NOT_FOUND");
     on_acme
-        .post("/v1/resources/genericContact", json!({"firstName": "A", "lastName": "B"}))
+        .post(
+            "/v1/resources/genericContact",
+            json!({"firstName": "A", "lastName": "B"}),
+        )
         .await
         .err(404, "CONNECTION_NOT_FOUND");
     on_acme
-        .patch("/v1/resources/genericContact/123", json!({"firstName": "A"}))
+        .patch(
+            "/v1/resources/genericContact/123",
+            json!({"firstName": "A"}),
+        )
         .await
         .err(404, "CONNECTION_NOT_FOUND");
     on_acme
@@ -128,8 +162,15 @@ async fn another_tenant_cannot_see_or_touch_a_connection_or_its_resources() {
         .await
         .err(404, "CONNECTION_NOT_FOUND");
     // The same owner id under the intruder is its own, separate connection.
-    intruder.post("/v1/connections/dialpad/acme", json!({})).await.ok(201);
-    let mine = world.as_tenant(&world.tenant).get("/v1/connections/dialpad/acme").await.ok(200);
+    intruder
+        .post("/v1/connections/dialpad/acme", json!({}))
+        .await
+        .ok(201);
+    let mine = world
+        .as_tenant(&world.tenant)
+        .get("/v1/connections/dialpad/acme")
+        .await
+        .ok(200);
     assert_eq!(mine["status"], "authorized");
     let theirs = intruder.get("/v1/connections/dialpad/acme").await.ok(200);
     assert_eq!(theirs["status"], "awaitingAuthorization");
@@ -148,7 +189,9 @@ async fn a_connection_is_authorized_only_by_credentials_dialpad_accepts() {
         .err(422, "VALIDATION_FAILED");
     assert_eq!(body["details"][0]["field"], "credentials");
     // Nothing half-written.
-    me.get("/v1/connections/dialpad/bob").await.err(404, "CONNECTION_NOT_FOUND");
+    me.get("/v1/connections/dialpad/bob")
+        .await
+        .err(404, "CONNECTION_NOT_FOUND");
 
     let created = me
         .post(
@@ -159,9 +202,14 @@ async fn a_connection_is_authorized_only_by_credentials_dialpad_accepts() {
         .ok(201);
     assert_eq!(created["object"], "connection");
     assert_eq!(created["status"], "awaitingAuthorization");
-    assert_eq!(created["operations"], json!(["genericContact::list", "genericContact::retrieve"]));
+    assert_eq!(
+        created["operations"],
+        json!(["genericContact::list", "genericContact::retrieve"])
+    );
     let bob = me.clone().on("dialpad", "bob");
-    bob.get("/v1/resources/genericContact").await.err(403, "CONNECTION_UNAUTHORIZED");
+    bob.get("/v1/resources/genericContact")
+        .await
+        .err(403, "CONNECTION_UNAUTHORIZED");
 
     let key = world.sandbox.info().api_key;
     let updated = me
@@ -174,11 +222,18 @@ async fn a_connection_is_authorized_only_by_credentials_dialpad_accepts() {
     assert_eq!(updated["status"], "authorized");
     assert_eq!(updated["credentialType"], "apiKey");
     assert!(!updated.to_string().contains(&key));
-    bob.get("/v1/resources/genericContact?limit=2").await.ok(200);
+    bob.get("/v1/resources/genericContact?limit=2")
+        .await
+        .ok(200);
     // Operations not granted are refused; unknown ones are named.
-    bob.get("/v1/resources/genericUser").await.err(403, "OPERATION_NOT_ALLOWED");
+    bob.get("/v1/resources/genericUser")
+        .await
+        .err(403, "OPERATION_NOT_ALLOWED");
     let body = me
-        .patch("/v1/connections/dialpad/bob", json!({"operations": ["genericContact::fly"]}))
+        .patch(
+            "/v1/connections/dialpad/bob",
+            json!({"operations": ["genericContact::fly"]}),
+        )
         .await
         .err(422, "VALIDATION_FAILED");
     assert_eq!(body["details"][0]["field"], "operations[0]");
@@ -191,7 +246,10 @@ async fn a_connection_is_authorized_only_by_credentials_dialpad_accepts() {
 
     // The key is not in the database in clear.
     if !common::db::testing_postgres() {
-        let path = world.database_url.trim_start_matches("sqlite://").to_owned();
+        let path = world
+            .database_url
+            .trim_start_matches("sqlite://")
+            .to_owned();
         let mut bytes = std::fs::read(&path).unwrap();
         for suffix in ["-wal", "-shm"] {
             if let Ok(more) = std::fs::read(format!("{path}{suffix}")) {
@@ -199,12 +257,19 @@ async fn a_connection_is_authorized_only_by_credentials_dialpad_accepts() {
             }
         }
         let needle = key.as_bytes();
-        assert!(!bytes.windows(needle.len()).any(|w| w == needle), "the API key is stored in clear");
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "the API key is stored in clear"
+        );
     }
 
     me.delete("/v1/connections/dialpad/bob").await.ok(204);
-    me.get("/v1/connections/dialpad/bob").await.err(404, "CONNECTION_NOT_FOUND");
-    bob.get("/v1/resources/genericContact").await.err(404, "CONNECTION_NOT_FOUND");
+    me.get("/v1/connections/dialpad/bob")
+        .await
+        .err(404, "CONNECTION_NOT_FOUND");
+    bob.get("/v1/resources/genericContact")
+        .await
+        .err(404, "CONNECTION_NOT_FOUND");
 }
 
 #[tokio::test]
@@ -212,7 +277,9 @@ async fn connections_list_filters_and_pages() {
     let world = World::start(20).await;
     let me = world.as_tenant(&world.tenant);
     for owner in ["a1", "a2", "a3", "a4", "a5"] {
-        me.post(&format!("/v1/connections/dialpad/{owner}"), json!({})).await.ok(201);
+        me.post(&format!("/v1/connections/dialpad/{owner}"), json!({}))
+            .await
+            .ok(201);
     }
     let waiting = me
         .get("/v1/connections?status=awaitingAuthorization&limit=2")
@@ -226,16 +293,25 @@ async fn connections_list_filters_and_pages() {
             assert_eq!(c["status"], "awaitingAuthorization");
             owners.push(c["ownerId"].as_str().unwrap().to_owned());
         }
-        let Some(next) = page["next"].as_str() else { break };
+        let Some(next) = page["next"].as_str() else {
+            break;
+        };
         page = me
-            .get(&format!("/v1/connections?status=awaitingAuthorization&limit=2&cursor={next}"))
+            .get(&format!(
+                "/v1/connections?status=awaitingAuthorization&limit=2&cursor={next}"
+            ))
             .await
             .ok(200);
     }
     assert_eq!(owners, ["a1", "a2", "a3", "a4", "a5"]);
-    let authorized = me.get("/v1/connections?status=authorized&connectorId=dialpad").await.ok(200);
+    let authorized = me
+        .get("/v1/connections?status=authorized&connectorId=dialpad")
+        .await
+        .ok(200);
     assert_eq!(authorized["data"].as_array().unwrap().len(), 1);
-    me.get("/v1/connections?status=sleepy").await.err(422, "VALIDATION_FAILED");
+    me.get("/v1/connections?status=sleepy")
+        .await
+        .err(422, "VALIDATION_FAILED");
 }
 
 #[tokio::test]
@@ -271,7 +347,10 @@ async fn a_credential_dialpad_rejects_marks_the_connection_unauthorized() {
     .await
     .ok(201);
     let carol = me.clone().on("dialpad", "carol");
-    carol.get("/v1/resources/genericContact?limit=1").await.ok(200);
+    carol
+        .get("/v1/resources/genericContact?limit=1")
+        .await
+        .ok(200);
     world
         .dialpad(Method::DELETE, &format!("/api/v2/users/{user}"), None)
         .await;
@@ -299,7 +378,11 @@ async fn upstream_failures_become_retries_then_clear_codes() {
             json!({"route": "GET /api/v2/contacts", "kind": "unavailable", "next": 1}),
         )
         .await;
-    world.acme().get("/v1/resources/genericContact?limit=1").await.ok(200);
+    world
+        .acme()
+        .get("/v1/resources/genericContact?limit=1")
+        .await
+        .ok(200);
     // A persistent 500 ends as a 502 after the retry budget.
     world
         .control(
@@ -308,10 +391,19 @@ async fn upstream_failures_become_retries_then_clear_codes() {
             json!({"route": "GET /api/v2/contacts", "kind": "internal_error"}),
         )
         .await;
-    let answer = world.acme().get("/v1/resources/genericContact?limit=1").await;
-    assert!(answer.status.as_u16() == 502 || answer.status.as_u16() == 503, "{:?}", answer);
+    let answer = world
+        .acme()
+        .get("/v1/resources/genericContact?limit=1")
+        .await;
+    assert!(
+        answer.status.as_u16() == 502 || answer.status.as_u16() == 503,
+        "{:?}",
+        answer
+    );
     assert!(!answer.body["message"].as_str().unwrap().contains("api/v2"));
-    world.control(Method::DELETE, "/_sandbox/faults", json!({})).await;
+    world
+        .control(Method::DELETE, "/_sandbox/faults", json!({}))
+        .await;
     // Persistent 429s end as a 429 with Retry-After.
     world
         .control(
@@ -320,10 +412,15 @@ async fn upstream_failures_become_retries_then_clear_codes() {
             json!({"route": "GET /api/v2/contacts", "kind": "rate_limit", "retry_after": 1}),
         )
         .await;
-    let answer = world.acme().get("/v1/resources/genericContact?limit=1").await;
+    let answer = world
+        .acme()
+        .get("/v1/resources/genericContact?limit=1")
+        .await;
     assert!(answer.headers.get("retry-after").is_some());
     answer.err(429, "UPSTREAM_RATE_LIMITED");
-    world.control(Method::DELETE, "/_sandbox/faults", json!({})).await;
+    world
+        .control(Method::DELETE, "/_sandbox/faults", json!({}))
+        .await;
     // Dialpad's 404 is our not-found.
     world
         .acme()
@@ -346,16 +443,30 @@ async fn connectors_and_routes_answer_in_the_wire_format() {
         .iter()
         .map(|o| o.as_str().unwrap())
         .collect();
-    for op in ["genericContact::create", "telephonyCall::list", "telephonyCallTranscript::retrieve"] {
+    for op in [
+        "genericContact::create",
+        "telephonyCall::list",
+        "telephonyCallTranscript::retrieve",
+    ] {
         assert!(ops.contains(&op), "{op}");
     }
     assert!(!ops.contains(&"telephonyCall::delete"));
     assert!(connector["settings"].is_array());
-    me.get("/v1/connectors/nope").await.err(404, "CONNECTOR_NOT_FOUND");
+    me.get("/v1/connectors/nope")
+        .await
+        .err(404, "CONNECTOR_NOT_FOUND");
     me.get("/v1/nothing-here").await.err(404, "NOT_FOUND");
-    me.call(Method::PUT, "/v1/connections").send_json().await.err(405, "METHOD_NOT_ALLOWED");
-    me.get("/v1/resources/genericContact").await.err(400, "BAD_REQUEST");
-    let answer = world.acme().get("/v1/resources/genericContact?limit=1").await;
+    me.call(Method::PUT, "/v1/connections")
+        .send_json()
+        .await
+        .err(405, "METHOD_NOT_ALLOWED");
+    me.get("/v1/resources/genericContact")
+        .await
+        .err(400, "BAD_REQUEST");
+    let answer = world
+        .acme()
+        .get("/v1/resources/genericContact?limit=1")
+        .await;
     assert!(answer.headers.get("x-request-id").is_some());
     let answer = world
         .acme()

@@ -244,8 +244,12 @@ const MOMENTS: &[&str] = &[
     "cancellation_risk",
 ];
 
+/// Talk shorter than this leaves nothing to transcribe.
+const SILENT_MS: i64 = 1000;
+
 /// The transcript of an answered call, generated from the call itself so that it is
-/// the same on every read and costs no memory until asked for.
+/// the same on every read and costs no memory until asked for. A call connected for
+/// under a second has a transcript without lines.
 pub fn transcript_for(company: &Company, call: &Call) -> Option<Transcript> {
     if !call.has_transcript || call.outcome != Outcome::Answered {
         return None;
@@ -257,6 +261,13 @@ pub fn transcript_for(company: &Company, call: &Call) -> Option<Transcript> {
     let contact_id = Some(call.contact.id.clone()).filter(|id| !id.is_empty());
     let customer_name = call.contact.name.clone();
     let talk_ms = call.duration.unwrap_or(0.0) as i64;
+    if talk_ms < SILENT_MS {
+        // Connected, but too short for anything to be said: a transcript with no lines.
+        return Some(Transcript {
+            call_id: call.call_id,
+            lines: Vec::new(),
+        });
+    }
     let count = 6 + rng.below(9) as i64;
     let mut lines = Vec::new();
     let time = |offset_ms: i64| {

@@ -105,9 +105,7 @@ pub(crate) struct Request<'a> {
 impl Request<'_> {
     /// Adds `query` (a `types::queries` struct) to the URL.
     pub(crate) fn query(mut self, query: &impl Serialize) -> Result<Self, UpstreamError> {
-        let encoded = serde_urlencoded::to_string(query).map_err(|e| {
-            UpstreamError::Decode(serde::ser::Error::custom(format!("query: {e}")))
-        })?;
+        let encoded = serde_urlencoded::to_string(query).map_err(UpstreamError::Encode)?;
         if !encoded.is_empty() {
             self.url.set_query(Some(&encoded));
         }
@@ -135,7 +133,12 @@ impl Request<'_> {
             if !idempotent || !error.is_transient() {
                 return Err(error);
             }
-            match decide(&self.client.retry, attempt, started.elapsed(), error.retry_after()) {
+            match decide(
+                &self.client.retry,
+                attempt,
+                started.elapsed(),
+                error.retry_after(),
+            ) {
                 Decision::GiveUp => return Err(error),
                 Decision::Retry(wait) => {
                     tracing::debug!(
@@ -232,9 +235,13 @@ impl Answer {
         serde_json::from_slice(bytes).map_err(UpstreamError::Decode)
     }
 
-    /// The body read as `T`.
+    /// The body read as `T`, straight from the bytes (an empty body reads as `null`).
     pub(crate) fn parse<T: DeserializeOwned>(&self) -> Result<T, UpstreamError> {
-        T::deserialize(&self.value()?).map_err(UpstreamError::Decode)
+        let bytes = self.body.as_slice();
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return T::deserialize(&Value::Null).map_err(UpstreamError::Decode);
+        }
+        serde_json::from_slice(bytes).map_err(UpstreamError::Decode)
     }
 }
 

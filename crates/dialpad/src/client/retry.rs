@@ -28,7 +28,9 @@ pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Durat
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
@@ -116,9 +118,15 @@ mod tests {
             Decision::Retry(Duration::from_secs(1))
         );
         // Honouring Retry-After would overrun the budget: give up at once.
-        assert_eq!(decide(&p, 1, Duration::from_millis(1500), asked), Decision::GiveUp);
+        assert_eq!(
+            decide(&p, 1, Duration::from_millis(1500), asked),
+            Decision::GiveUp
+        );
         assert_eq!(decide(&p, 5, Duration::ZERO, None), Decision::GiveUp);
-        assert!(matches!(decide(&p, 2, Duration::ZERO, None), Decision::Retry(_)));
+        assert!(matches!(
+            decide(&p, 2, Duration::ZERO, None),
+            Decision::Retry(_)
+        ));
         let once = RetryPolicy {
             max_attempts: 1,
             ..p

@@ -18,7 +18,10 @@ const MODEL: ModelId = ModelId::TelephonyCall;
 
 /// The unified call for a Dialpad call; `has_transcript` says whether Dialpad holds a
 /// transcript of it (the `transcript` reference is set only then).
-pub(crate) fn to_resource(proto: &CallProto, has_transcript: bool) -> Result<Resource, ConnectorError> {
+pub(crate) fn to_resource(
+    proto: &CallProto,
+    has_transcript: bool,
+) -> Result<Resource, ConnectorError> {
     let id = required_id(proto.call_id.map(|id| id.to_string()), MODEL)?;
     let mut warnings = Warnings::default();
     let direction = match &proto.direction {
@@ -177,7 +180,10 @@ pub(crate) fn ring_body(input: &CallCreate) -> Result<RingCallMessage, Connector
     Ok(RingCallMessage {
         user_id: Some(reference_id(user, "users", ModelId::GenericUser)?),
         phone_number: Some(input.external_number.as_str().to_owned()),
-        outbound_caller_id: input.internal_number.as_ref().map(|n| n.as_str().to_owned()),
+        outbound_caller_id: input
+            .internal_number
+            .as_ref()
+            .map(|n| n.as_str().to_owned()),
         ..RingCallMessage::default()
     })
 }
@@ -193,7 +199,10 @@ pub(crate) fn planned(call_id: &str, input: &CallCreate) -> Resource {
             .map(|u| Link::to(ModelId::GenericUser, u.as_str()))
             .collect(),
         external_number: Some(input.external_number.as_str().to_owned()),
-        internal_number: input.internal_number.as_ref().map(|n| n.as_str().to_owned()),
+        internal_number: input
+            .internal_number
+            .as_ref()
+            .map(|n| n.as_str().to_owned()),
         ..CallFields::default()
     };
     Resource::new(call_id, fields)
@@ -298,22 +307,51 @@ mod tests {
             }
             call
         };
-        assert_eq!(status_of(ended("hangup", true)), Some(CallStatus::Completed));
+        assert_eq!(
+            status_of(ended("hangup", true)),
+            Some(CallStatus::Completed)
+        );
         assert_eq!(status_of(ended("hangup", false)), Some(CallStatus::Missed));
         assert_eq!(status_of(ended("missed", false)), Some(CallStatus::Missed));
-        assert_eq!(status_of(ended("recording", true)), Some(CallStatus::Completed));
-        assert_eq!(status_of(ended("voicemail", false)), Some(CallStatus::Voicemail));
-        assert_eq!(status_of(json!({"state": "voicemail"})), Some(CallStatus::Voicemail));
+        assert_eq!(
+            status_of(ended("recording", true)),
+            Some(CallStatus::Completed)
+        );
+        assert_eq!(
+            status_of(ended("voicemail", false)),
+            Some(CallStatus::Voicemail)
+        );
+        assert_eq!(
+            status_of(json!({"state": "voicemail"})),
+            Some(CallStatus::Voicemail)
+        );
         let mut left_message = ended("hangup", false);
         left_message["voicemail_share_link"] = json!("https://x/vm");
         assert_eq!(status_of(left_message), Some(CallStatus::Voicemail));
-        for live in ["calling", "ringing", "connected", "hold", "queued", "preanswer"] {
-            assert_eq!(status_of(json!({"state": live})), Some(CallStatus::InProgress), "{live}");
+        for live in [
+            "calling",
+            "ringing",
+            "connected",
+            "hold",
+            "queued",
+            "preanswer",
+        ] {
+            assert_eq!(
+                status_of(json!({"state": live})),
+                Some(CallStatus::InProgress),
+                "{live}"
+            );
         }
         // An unknown state: from the dates once ended, else left out with a warning.
-        assert_eq!(status_of(ended("teleported", true)), Some(CallStatus::Completed));
+        assert_eq!(
+            status_of(ended("teleported", true)),
+            Some(CallStatus::Completed)
+        );
         let mut warnings = Warnings::default();
-        assert_eq!(status(&proto(json!({"state": "teleported"})), &mut warnings), None);
+        assert_eq!(
+            status(&proto(json!({"state": "teleported"})), &mut warnings),
+            None
+        );
         assert_eq!(warnings.into_vec()[0].code, WarningCode::UnknownValue);
         assert_eq!(status_of(json!({})), None);
     }
@@ -325,15 +363,30 @@ mod tests {
             "recording_details": [detail("admincallrecording", "https://x/admin"),
                 detail("voicemail", "https://x/vm"), detail("callrecording", "https://x/call")],
         });
-        assert_eq!(recording_url(&proto(call.clone())).as_deref(), Some("https://x/call"));
+        assert_eq!(
+            recording_url(&proto(call.clone())).as_deref(),
+            Some("https://x/call")
+        );
         call["recording_details"].as_array_mut().unwrap().pop();
         call["call_recording_share_links"] = json!(["https://x/share"]);
-        assert_eq!(recording_url(&proto(call.clone())).as_deref(), Some("https://x/share"));
+        assert_eq!(
+            recording_url(&proto(call.clone())).as_deref(),
+            Some("https://x/share")
+        );
         call["call_recording_share_links"] = json!([]);
-        assert_eq!(recording_url(&proto(call.clone())).as_deref(), Some("https://x/vm"));
+        assert_eq!(
+            recording_url(&proto(call.clone())).as_deref(),
+            Some("https://x/vm")
+        );
         call["recording_details"].as_array_mut().unwrap().pop();
-        assert_eq!(recording_url(&proto(call.clone())).as_deref(), Some("https://x/admin"));
-        assert_eq!(recording_url(&proto(json!({"voicemail_link": "https://x/l"}))).as_deref(), Some("https://x/l"));
+        assert_eq!(
+            recording_url(&proto(call.clone())).as_deref(),
+            Some("https://x/admin")
+        );
+        assert_eq!(
+            recording_url(&proto(json!({"voicemail_link": "https://x/l"}))).as_deref(),
+            Some("https://x/l")
+        );
         assert_eq!(recording_url(&proto(json!({}))), None);
     }
 

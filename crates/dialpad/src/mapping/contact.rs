@@ -110,9 +110,16 @@ fn partial<T>(patch: &AddressPatch<T>) -> bool {
 
 /// The `PATCH /api/v2/contacts/{id}` body; `current` is the stored contact when
 /// [`needs_current`] says so. Stored values that do not parse are kept as they are.
-pub(crate) fn update_body(input: &ContactUpdate, current: Option<&ContactProto>) -> UpdateContactMessage {
-    let stored_emails = current.map(|c| stored(c.primary_email.as_deref(), &c.emails)).unwrap_or_default();
-    let stored_phones = current.map(|c| stored(c.primary_phone.as_deref(), &c.phones)).unwrap_or_default();
+pub(crate) fn update_body(
+    input: &ContactUpdate,
+    current: Option<&ContactProto>,
+) -> UpdateContactMessage {
+    let stored_emails = current
+        .map(|c| stored(c.primary_email.as_deref(), &c.emails))
+        .unwrap_or_default();
+    let stored_phones = current
+        .map(|c| stored(c.primary_phone.as_deref(), &c.phones))
+        .unwrap_or_default();
     UpdateContactMessage {
         first_name: set(input.first_name.as_ref().map(|n| n.as_str().to_owned())),
         last_name: set(input.last_name.as_ref().map(|n| n.as_str().to_owned())),
@@ -241,7 +248,10 @@ mod tests {
             fields["owner"],
             json!({"object": "resourceRef", "model": "genericUser", "id": "77"})
         );
-        assert_eq!((fields["emails"].clone(), fields["phones"].clone()), (json!([]), json!([])));
+        assert_eq!(
+            (fields["emails"].clone(), fields["phones"].clone()),
+            (json!([]), json!([]))
+        );
         let warned: Vec<&str> = resource.warnings.iter().map(|w| w.field.as_str()).collect();
         assert_eq!(warned, ["emails", "phones"]);
         let unknown = to_resource(&proto(json!({"id": "x", "type": "company"}))).unwrap();

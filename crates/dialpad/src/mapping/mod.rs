@@ -31,7 +31,10 @@ impl Warnings {
 
 /// A string Dialpad sent, `None` when absent or blank (Dialpad writes `""` for "none").
 pub(crate) fn text(value: Option<&str>) -> Option<String> {
-    value.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    value
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 /// Parses Dialpad's addresses, primary first, without duplicates; an unparseable one is left

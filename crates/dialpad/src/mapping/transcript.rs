@@ -15,7 +15,10 @@ use crate::types::transcripts::{TranscriptLineProto, TranscriptLineType, Transcr
 const MODEL: ModelId = ModelId::TelephonyCallTranscript;
 
 /// The unified transcript of a call. `call_id` names it when Dialpad's answer does not.
-pub(crate) fn to_resource(proto: &TranscriptProto, call_id: &str) -> Result<Resource, ConnectorError> {
+pub(crate) fn to_resource(
+    proto: &TranscriptProto,
+    call_id: &str,
+) -> Result<Resource, ConnectorError> {
     let id = required_id(
         proto
             .call_id
@@ -23,7 +26,11 @@ pub(crate) fn to_resource(proto: &TranscriptProto, call_id: &str) -> Result<Reso
             .or_else(|| Some(call_id.to_owned())),
         MODEL,
     )?;
-    let times: Vec<NaiveDateTime> = proto.lines.iter().filter_map(|l| l.time.map(|t| t.naive())).collect();
+    let times: Vec<NaiveDateTime> = proto
+        .lines
+        .iter()
+        .filter_map(|l| l.time.map(|t| t.naive()))
+        .collect();
     let origin = times.iter().min().copied();
     let last = times.iter().max().copied();
     let at = |line: &TranscriptLineProto| -> Option<f64> {
@@ -36,7 +43,9 @@ pub(crate) fn to_resource(proto: &TranscriptProto, call_id: &str) -> Result<Reso
     let mut moments = Vec::new();
     for line in &proto.lines {
         if line.r#type == Some(TranscriptLineType::Transcript) {
-            let start = at(line).or_else(|| spoken.last().map(|(_, s)| *s)).unwrap_or(0.0);
+            let start = at(line)
+                .or_else(|| spoken.last().map(|(_, s)| *s))
+                .unwrap_or(0.0);
             spoken.push((line, start));
         } else {
             moments.push(Moment {
@@ -89,7 +98,10 @@ pub(crate) fn to_resource(proto: &TranscriptProto, call_id: &str) -> Result<Reso
 /// Who said a line: a user (internal), a contact (external), or only a name.
 fn speaker(line: &TranscriptLineProto) -> Option<Speaker> {
     let name = text(line.name.as_deref());
-    let phone = name.as_deref().filter(|n| looks_like_number(n)).map(str::to_owned);
+    let phone = name
+        .as_deref()
+        .filter(|n| looks_like_number(n))
+        .map(str::to_owned);
     if let Some(user) = line.user_id {
         return Some(Speaker {
             id: format!("user:{user}"),

@@ -3,8 +3,8 @@
 //! `workspace` is `office_id` (writing it moves the user), `createdAt` is `date_added`.
 
 use patchbay_core::{
-    ConnectorError, Link, ModelId, Patch, Resource, UserCreate, UserFields, UserStatus,
-    UserUpdate, WarningCode,
+    ConnectorError, Link, ModelId, Resource, UserCreate, UserFields, UserStatus, UserUpdate,
+    WarningCode,
 };
 
 use super::contact::nullable;
@@ -19,7 +19,11 @@ const MODEL: ModelId = ModelId::GenericUser;
 pub(crate) fn to_resource(proto: &UserProto) -> Result<Resource, ConnectorError> {
     let id = required_id(proto.id.map(|id| id.to_string()), MODEL)?;
     let mut warnings = Warnings::default();
-    let emails = emails(proto.emails.iter().map(String::as_str), "emails", &mut warnings);
+    let emails = emails(
+        proto.emails.iter().map(String::as_str),
+        "emails",
+        &mut warnings,
+    );
     let phones = phones(
         proto.phone_numbers.iter().map(String::as_str),
         "phones",
@@ -49,8 +53,8 @@ pub(crate) fn to_resource(proto: &UserProto) -> Result<Resource, ConnectorError>
             .office_id
             .map(|office| Link::to(ModelId::GenericWorkspace, office.to_string())),
     };
-    let mut resource = Resource::new(id, fields)
-        .with_timestamps(proto.date_added.map(|d| d.to_utc()), None);
+    let mut resource =
+        Resource::new(id, fields).with_timestamps(proto.date_added.map(|d| d.to_utc()), None);
     resource.warnings = warnings.into_vec();
     Ok(resource)
 }
@@ -144,15 +148,6 @@ fn refuse_unwritable(any: bool) -> Result<(), ConnectorError> {
     }
 }
 
-/// Whether an update changes nothing Dialpad stores.
-pub(crate) fn is_noop(input: &UserUpdate) -> bool {
-    matches!(
-        (&input.first_name, &input.last_name, &input.job_title, &input.extension),
-        (Patch::Unchanged, Patch::Unchanged, Patch::Unchanged, Patch::Unchanged)
-    ) && input.is_admin.is_none()
-        && input.workspace.is_none()
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -228,7 +223,9 @@ mod tests {
             panic!()
         };
         let err = create_body(&bad).unwrap_err();
-        assert!(matches!(err, ConnectorError::Validation(ref e) if e.as_slice()[0].field == "workspace"));
+        assert!(
+            matches!(err, ConnectorError::Validation(ref e) if e.as_slice()[0].field == "workspace")
+        );
 
         let Ok(UpdateInput::User(update)) = parse_update(
             SupportedFields::of_model(MODEL),
@@ -236,7 +233,6 @@ mod tests {
         ) else {
             panic!()
         };
-        assert!(!is_noop(&update));
         assert_eq!(
             serde_json::to_value(update_body(&update).unwrap()).unwrap(),
             json!({"last_name": "L", "job_title": null, "is_super_admin": false,

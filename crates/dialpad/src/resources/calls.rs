@@ -5,20 +5,20 @@
 
 use futures_util::stream::{self, StreamExt as _};
 use patchbay_core::{
-    CallCreate, CallStatus, CallUpdate, ConnectorError, Filters, ListOptions, ModelId, Page,
-    ProviderValues, Resource, ResourceWarning, ValidationCode, WarningCode,
+    CallCreate, CallStatus, CallUpdate, ConnectorError, Expand, FieldSelection, Filters,
+    ListOptions, ModelId, Page, ProviderValues, Resource, ResourceWarning, RetrieveOptions,
+    ValidationCode, WarningCode,
 };
 use reqwest::Method;
 
-use super::{Api, MAX_FETCHES, body_with, not_found, read_error, with_raw};
+use super::{Api, LOOKUPS, body_with, get, not_found, with_raw, write};
 use crate::client::read;
 use crate::mapping::{call, int64_id, invalid};
-use crate::paging::{ProviderPage, fill};
 use crate::types::call_actions::{AddCallLabelsMessage, RingCallProto};
 use crate::types::calls::CallProto;
 use crate::types::common::TargetType;
 use crate::types::queries::ListCallsQuery;
-use crate::types::{EpochMillis, Int64, ListQuery as _};
+use crate::types::{EpochMillis, Int64};
 
 const MODEL: ModelId = ModelId::TelephonyCall;
 
@@ -31,9 +31,6 @@ const FIELDS: &[(&str, &str)] = &[
     ("labels", "labels"),
     ("label", "labels"),
 ];
-
-/// How many transcript look-ups run at once (Dialpad allows 20 requests a second).
-const LOOKUPS: usize = 4;
 
 /// The `GET /api/v2/call` query for `filters`; `None` when nothing can match (an id that
 /// cannot be Dialpad's). Dialpad filters by one target, so `user` and `workspace` together
@@ -72,31 +69,11 @@ pub(crate) async fn list(api: Api<'_>, options: &ListOptions) -> Result<Page, Co
     let Some(query) = query(&options.filters)? else {
         return Ok(Page::default());
     };
-    let include_raw = options.include_raw;
-    let fetch = |cursor: Option<String>| {
-        let query = match &cursor {
-            Some(c) => query.with_cursor(c),
-            None => query.clone(),
-        };
-        async move {
-            let (items, next) = page(api, &query).await?;
-            let items = items
-                .into_iter()
-                .map(|(raw, proto)| Ok(with_raw(call::to_resource(&proto, false)?, raw, include_raw)))
-                .collect::<Result<Vec<_>, ConnectorError>>()?;
-            Ok(ProviderPage { items, next })
-        }
-    };
-    let (data, next) = fill(
-        options.position(MODEL),
-        options.limit_or_default(),
-        MAX_FETCHES,
-        fetch,
-    )
+    let (data, next) = super::list(api, MODEL, options, &["call"], &query, |c: &CallProto| {
+        call::to_resource(c, false).map(Some)
+    })
     .await?;
-    let wanted = options.fields.as_ref().is_none_or(|f| f.contains("transcript"))
-        || options.expand.contains("transcript");
-    let data = if wanted {
+    let data = if wants_transcript(options.fields.as_ref(), &options.expand) {
         link_transcripts(api, data).await?
     } else {
         data
@@ -108,22 +85,34 @@ pub(crate) async fn list(api: Api<'_>, options: &ListOptions) -> Result<Page, Co
 pub(crate) async fn page(
     api: Api<'_>,
     query: &ListCallsQuery,
+    include_raw: bool,
 ) -> Result<(Vec<(serde_json::Value, CallProto)>, Option<String>), ConnectorError> {
-    api.page::<CallProto>(&["call"], query)
+    api.page::<CallProto>(&["call"], query, include_raw)
         .await
-        .map_err(read_error(MODEL, None))
+        .map_err(|e| e.into_connector(MODEL, None))
 }
 
-pub(crate) async fn retrieve(api: Api<'_>, id: &str, include_raw: bool) -> Result<Resource, ConnectorError> {
+/// One call; `options.fields` without `transcript` skips the transcript look-up.
+pub(crate) async fn retrieve(
+    api: Api<'_>,
+    id: &str,
+    options: &RetrieveOptions,
+) -> Result<Resource, ConnectorError> {
     if int64_id(id).is_none() {
         return Err(not_found(MODEL, id));
     }
-    let raw = api
-        .get(&["call", id])
-        .await
-        .map_err(read_error(MODEL, Some(id)))?;
-    let proto: CallProto = read(&raw).map_err(read_error(MODEL, Some(id)))?;
-    link_transcript(api, with_raw(call::to_resource(&proto, false)?, raw, include_raw)).await
+    let (raw, proto) = get::<CallProto>(api, MODEL, id, &["call", id]).await?;
+    let resource = with_raw(call::to_resource(&proto, false)?, raw, options.include_raw);
+    if wants_transcript(options.fields.as_ref(), &options.expand) {
+        link_transcript(api, resource).await
+    } else {
+        Ok(resource)
+    }
+}
+
+/// Whether the caller reads `transcript` (all fields, or it is selected or expanded).
+fn wants_transcript(fields: Option<&FieldSelection>, expand: &Expand) -> bool {
+    fields.is_none_or(|f| f.contains("transcript")) || expand.contains("transcript")
 }
 
 /// [`link_transcripts`] of one call.
@@ -138,7 +127,10 @@ async fn link_transcript(api: Api<'_>, resource: Resource) -> Result<Resource, C
 /// Sets `transcript` on the calls Dialpad holds a transcript of. Only calls that ended
 /// after being connected are looked up; a look-up that fails leaves a warning, except a
 /// rejected credential, which fails the call.
-async fn link_transcripts(api: Api<'_>, resources: Vec<Resource>) -> Result<Vec<Resource>, ConnectorError> {
+async fn link_transcripts(
+    api: Api<'_>,
+    resources: Vec<Resource>,
+) -> Result<Vec<Resource>, ConnectorError> {
     let checked = stream::iter(resources)
         .map(|mut resource| async move {
             if !call::may_have_transcript(&resource) {
@@ -204,14 +196,22 @@ pub(crate) async fn create(
         });
     };
     // The call exists at Dialpad whatever happens next: never fail the create from here.
-    match api.get(&["call", &call_id]).await.and_then(|raw| read::<CallProto>(&raw)) {
-        Ok(proto) => call::to_resource(&proto, false).or_else(|_| Ok(call::planned(&call_id, input))),
+    match api
+        .get(&["call", &call_id])
+        .await
+        .and_then(|raw| read::<CallProto>(&raw))
+    {
+        Ok(proto) => {
+            call::to_resource(&proto, false).or_else(|_| Ok(call::planned(&call_id, input)))
+        }
         Err(e) if e.status() == Some(404) => Ok(call::planned(&call_id, input)),
-        Err(e) => Ok(call::planned(&call_id, input).with_warning(ResourceWarning::new(
-            "status",
-            WarningCode::Unavailable,
-            format!("the call was placed but could not be read back: {e}"),
-        ))),
+        Err(e) => Ok(
+            call::planned(&call_id, input).with_warning(ResourceWarning::new(
+                "status",
+                WarningCode::Unavailable,
+                format!("the call was placed but could not be read back: {e}"),
+            )),
+        ),
     }
 }
 
@@ -251,17 +251,14 @@ pub(crate) async fn update(
             .map_err(|e| e.into_write_error(MODEL, Some(id), FIELDS))?;
     }
     let Some(labels) = &input.labels else {
-        return retrieve(api, id, false).await;
+        return retrieve(api, id, &RetrieveOptions::default()).await;
     };
     let body = AddCallLabelsMessage {
         labels: labels.iter().map(|l| l.as_str().to_owned()).collect(),
     };
-    let answer = api
-        .request(Method::PUT, &["call", id, "labels"])
-        .body(body_with(&body, extra)?)
-        .send()
-        .await
-        .and_then(|a| a.parse::<CallProto>())
-        .map_err(|e| e.into_write_error(MODEL, Some(id), FIELDS))?;
+    let body = body_with(&body, extra)?;
+    let labels = ["call", id, "labels"];
+    let answer: CallProto =
+        write(api, Method::PUT, &labels, body, (MODEL, Some(id)), FIELDS).await?;
     link_transcript(api, call::to_resource(&answer, false)?).await
 }

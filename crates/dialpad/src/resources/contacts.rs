@@ -8,11 +8,8 @@ use patchbay_core::{
 };
 use reqwest::Method;
 
-use super::{Api, MAX_FETCHES, body_with, read_error, with_raw};
-use crate::client::read;
+use super::{Api, body_with, get, with_raw, write};
 use crate::mapping::{contact, int64_id};
-use crate::paging::{ProviderPage, fill};
-use crate::types::ListQuery as _;
 use crate::types::common::ContactType;
 use crate::types::contacts::ContactProto;
 use crate::types::queries::ListContactsQuery;
@@ -51,56 +48,36 @@ pub(crate) async fn list(api: Api<'_>, options: &ListOptions) -> Result<Page, Co
         }
         (None, None) => query.include_local = Some(true),
     }
-    let include_raw = options.include_raw;
-    let fetch = |cursor: Option<String>| {
-        let query = match &cursor {
-            Some(c) => query.with_cursor(c),
-            None => query.clone(),
-        };
-        async move {
-            let (items, next) = match api.page::<ContactProto>(&["contacts"], &query).await {
-                Ok(page) => page,
-                // Dialpad answers 404 for an owner it does not know: no contacts of theirs.
-                Err(e) if e.status() == Some(404) && query.owner_id.is_some() => {
-                    (Vec::new(), None)
-                }
-                Err(e) => return Err(e.into_connector(MODEL, None)),
-            };
-            let mut resources = Vec::with_capacity(items.len());
-            for (raw, proto) in items {
-                if local_only && proto.r#type != Some(ContactType::Local) {
-                    continue;
-                }
-                resources.push(with_raw(contact::to_resource(&proto)?, raw, include_raw));
-            }
-            Ok(ProviderPage {
-                items: resources,
-                next,
-            })
-        }
-    };
-    let (data, next) = fill(
-        options.position(MODEL),
-        options.limit_or_default(),
-        MAX_FETCHES,
-        fetch,
+    let listed = super::list(
+        api,
+        MODEL,
+        options,
+        &["contacts"],
+        &query,
+        |c: &ContactProto| {
+            let wanted = !local_only || c.r#type == Some(ContactType::Local);
+            wanted.then(|| contact::to_resource(c)).transpose()
+        },
     )
-    .await?;
+    .await;
+    let (data, next) = match listed {
+        Ok(listed) => listed,
+        // Dialpad answers 404 for an owner it does not know: no contacts of theirs.
+        Err(ConnectorError::Upstream { status: 404, .. }) if query.owner_id.is_some() => {
+            return Ok(Page::default());
+        }
+        Err(e) => return Err(e),
+    };
     Ok(Page::new(data, next.as_ref()))
 }
 
-pub(crate) async fn retrieve(api: Api<'_>, id: &str, include_raw: bool) -> Result<Resource, ConnectorError> {
-    let (raw, proto) = fetch(api, id).await?;
+pub(crate) async fn retrieve(
+    api: Api<'_>,
+    id: &str,
+    include_raw: bool,
+) -> Result<Resource, ConnectorError> {
+    let (raw, proto) = get::<ContactProto>(api, MODEL, id, &["contacts", id]).await?;
     Ok(with_raw(contact::to_resource(&proto)?, raw, include_raw))
-}
-
-async fn fetch(api: Api<'_>, id: &str) -> Result<(serde_json::Value, ContactProto), ConnectorError> {
-    let raw = api
-        .get(&["contacts", id])
-        .await
-        .map_err(read_error(MODEL, Some(id)))?;
-    let proto = read(&raw).map_err(read_error(MODEL, Some(id)))?;
-    Ok((raw, proto))
 }
 
 pub(crate) async fn create(
@@ -109,13 +86,15 @@ pub(crate) async fn create(
     extra: &ProviderValues,
 ) -> Result<Resource, ConnectorError> {
     let body = body_with(&contact::create_body(input), extra)?;
-    let answer = api
-        .request(Method::POST, &["contacts"])
-        .body(body)
-        .send()
-        .await
-        .and_then(|a| a.parse::<ContactProto>())
-        .map_err(|e| e.into_write_error(MODEL, None, FIELDS))?;
+    let answer: ContactProto = write(
+        api,
+        Method::POST,
+        &["contacts"],
+        body,
+        (MODEL, None),
+        FIELDS,
+    )
+    .await?;
     contact::to_resource(&answer)
 }
 
@@ -130,18 +109,24 @@ pub(crate) async fn update(
     }
     // Dialpad replaces whole lists: a new primary is merged into the stored list.
     let current = if contact::needs_current(input) {
-        Some(fetch(api, id).await?.1)
+        Some(
+            get::<ContactProto>(api, MODEL, id, &["contacts", id])
+                .await?
+                .1,
+        )
     } else {
         None
     };
     let body = body_with(&contact::update_body(input, current.as_ref()), extra)?;
-    let answer = api
-        .request(Method::PATCH, &["contacts", id])
-        .body(body)
-        .send()
-        .await
-        .and_then(|a| a.parse::<ContactProto>())
-        .map_err(|e| e.into_write_error(MODEL, Some(id), FIELDS))?;
+    let answer: ContactProto = write(
+        api,
+        Method::PATCH,
+        &["contacts", id],
+        body,
+        (MODEL, Some(id)),
+        FIELDS,
+    )
+    .await?;
     contact::to_resource(&answer)
 }
 
@@ -150,5 +135,5 @@ pub(crate) async fn delete(api: Api<'_>, id: &str) -> Result<(), ConnectorError>
         .send()
         .await
         .map(|_| ())
-        .map_err(read_error(MODEL, Some(id)))
+        .map_err(|e| e.into_connector(MODEL, Some(id)))
 }

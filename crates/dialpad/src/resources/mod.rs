@@ -8,7 +8,9 @@ pub(crate) mod transcripts;
 pub(crate) mod users;
 pub(crate) mod workspaces;
 
-use patchbay_core::{ConnectorError, Credential, ModelId, ProviderValues, Resource};
+use patchbay_core::{
+    ConnectorError, Credential, Cursor, ListOptions, ModelId, ProviderValues, Resource,
+};
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -16,12 +18,17 @@ use serde_json::Value;
 
 use crate::client::{Client, Request, read};
 use crate::error::UpstreamError;
-use crate::types::Collection;
+use crate::paging::{ProviderPage, fill};
+use crate::types::{Collection, ListQuery};
 
 /// Most Dialpad pages one list call reads: enough to fill a page of 100 from Dialpad's pages
 /// of 25 (calls) or to skip past items a client-side filter drops, bounded so one call
 /// never walks a whole account.
 pub(crate) const MAX_FETCHES: usize = 5;
+
+/// How many look-ups of one list (transcripts of its calls) run at once: Dialpad allows
+/// 20 requests a second per company.
+pub(crate) const LOOKUPS: usize = 4;
 
 /// The client and the credential of one connector call.
 #[derive(Clone, Copy)]
@@ -53,13 +60,26 @@ impl<'a> Api<'a> {
         &self,
         segments: &[&str],
         query: &impl Serialize,
+        include_raw: bool,
     ) -> Result<(Vec<(Value, T)>, Option<String>), UpstreamError> {
-        let collection: Collection<Value> = self
+        let answer = self
             .request(Method::GET, segments)
             .query(query)?
             .send()
-            .await?
-            .parse()?;
+            .await?;
+        if !include_raw {
+            // The hot path: read the typed items straight from the bytes, with no
+            // intermediate JSON tree (`Value::Null` stands for the unwanted payload).
+            let collection: Collection<T> = answer.parse()?;
+            let next = collection.next_cursor().map(str::to_owned);
+            let items = collection
+                .items
+                .into_iter()
+                .map(|typed| (Value::Null, typed))
+                .collect();
+            return Ok((items, next));
+        }
+        let collection: Collection<Value> = answer.parse()?;
         let next = collection.next_cursor().map(str::to_owned);
         let items = collection
             .items
@@ -68,6 +88,87 @@ impl<'a> Api<'a> {
             .collect::<Result<Vec<_>, _>>()?;
         Ok((items, next))
     }
+}
+
+/// A Dialpad list as unified resources: the pages of `segments` fetched with `query` (then
+/// its cursors), each item mapped by `map` (`None` drops it: a filter Dialpad cannot apply),
+/// cut to the caller's `limit`. Answers the resources and where the next page starts.
+pub(crate) async fn list<Q, T, M>(
+    api: Api<'_>,
+    model: ModelId,
+    options: &ListOptions,
+    segments: &[&str],
+    query: &Q,
+    map: M,
+) -> Result<(Vec<Resource>, Option<Cursor>), ConnectorError>
+where
+    Q: ListQuery,
+    T: DeserializeOwned,
+    M: Fn(&T) -> Result<Option<Resource>, ConnectorError>,
+{
+    let include_raw = options.include_raw;
+    let map = &map;
+    let fetch = |cursor: Option<String>| {
+        let query = match &cursor {
+            Some(c) => query.with_cursor(c),
+            None => query.clone(),
+        };
+        async move {
+            let (items, next) = api
+                .page::<T>(segments, &query, include_raw)
+                .await
+                .map_err(|e| e.into_connector(model, None))?;
+            let mut resources = Vec::with_capacity(items.len());
+            for (raw, typed) in items {
+                if let Some(resource) = map(&typed)? {
+                    resources.push(with_raw(resource, raw, include_raw));
+                }
+            }
+            Ok(ProviderPage {
+                items: resources,
+                next,
+            })
+        }
+    };
+    fill(
+        options.position(model),
+        options.limit_or_default(),
+        MAX_FETCHES,
+        fetch,
+    )
+    .await
+}
+
+/// One Dialpad object of `model` (resource `id`, at `segments`): its JSON and its typed
+/// reading. A 404 is `NotFound`.
+pub(crate) async fn get<T: DeserializeOwned>(
+    api: Api<'_>,
+    model: ModelId,
+    id: &str,
+    segments: &[&str],
+) -> Result<(Value, T), ConnectorError> {
+    let fail = |e: UpstreamError| e.into_connector(model, Some(id));
+    let raw = api.get(segments).await.map_err(fail)?;
+    let typed = read(&raw).map_err(fail)?;
+    Ok((raw, typed))
+}
+
+/// A write whose answer is read as `T`. Dialpad's refusals naming one of `fields`
+/// (`(dialpad_name, unified_key)`) are validation errors on that field.
+pub(crate) async fn write<T: DeserializeOwned>(
+    api: Api<'_>,
+    method: Method,
+    segments: &[&str],
+    body: Value,
+    (model, id): (ModelId, Option<&str>),
+    fields: &[(&str, &str)],
+) -> Result<T, ConnectorError> {
+    api.request(method, segments)
+        .body(body)
+        .send()
+        .await
+        .and_then(|answer| answer.parse::<T>())
+        .map_err(|e| e.into_write_error(model, id, fields))
 }
 
 /// The body of a write: the typed Dialpad body, then the tenant's custom-field values
@@ -95,11 +196,6 @@ pub(crate) fn with_raw(resource: Resource, raw: Value, include_raw: bool) -> Res
     } else {
         resource
     }
-}
-
-/// Maps a failed read of `model` (resource `id`, if one) to the unified error.
-pub(crate) fn read_error(model: ModelId, id: Option<&str>) -> impl Fn(UpstreamError) -> ConnectorError + '_ {
-    move |e| e.into_connector(model, id)
 }
 
 /// "Not found" for an id Dialpad could not hold (an int64 id that is not a number).

@@ -4,10 +4,8 @@
 
 use futures_util::stream::{self, StreamExt as _};
 use patchbay_core::{ConnectorError, ListOptions, ModelId, Page, Resource};
-use serde_json::Value;
 
-use super::{Api, calls, not_found, read_error, with_raw};
-use crate::client::read;
+use super::{Api, LOOKUPS, calls, get, not_found, with_raw};
 use crate::mapping::{int64_id, transcript};
 use crate::paging::{ProviderPage, fill};
 use crate::types::ListQuery as _;
@@ -17,9 +15,6 @@ const MODEL: ModelId = ModelId::TelephonyCallTranscript;
 
 /// Pages of calls one window list reads: each costs a transcript look-up per connected call.
 const MAX_CALL_PAGES: usize = 2;
-
-/// How many transcript look-ups run at once (Dialpad allows 20 requests a second).
-const LOOKUPS: usize = 4;
 
 pub(crate) async fn list(api: Api<'_>, options: &ListOptions) -> Result<Page, ConnectorError> {
     let filters = &options.filters;
@@ -59,7 +54,7 @@ pub(crate) async fn list(api: Api<'_>, options: &ListOptions) -> Result<Page, Co
                     None => query.clone(),
                 };
                 async move {
-                    let (items, next) = calls::page(api, &query).await?;
+                    let (items, next) = calls::page(api, &query, false).await?;
                     // Dialpad transcribes calls that were connected.
                     let ids: Vec<String> = items
                         .iter()
@@ -87,30 +82,37 @@ pub(crate) async fn list(api: Api<'_>, options: &ListOptions) -> Result<Page, Co
 }
 
 /// The transcript of call `id`, `None` when Dialpad has none.
-async fn lookup(api: Api<'_>, id: &str, include_raw: bool) -> Result<Option<Resource>, ConnectorError> {
+async fn lookup(
+    api: Api<'_>,
+    id: &str,
+    include_raw: bool,
+) -> Result<Option<Resource>, ConnectorError> {
     if int64_id(id).is_none() {
         return Ok(None);
     }
-    match fetch(api, id).await {
-        Ok((raw, proto)) => Ok(Some(with_raw(transcript::to_resource(&proto, id)?, raw, include_raw))),
+    match get::<TranscriptProto>(api, MODEL, id, &["transcripts", id]).await {
+        Ok((raw, proto)) => Ok(Some(with_raw(
+            transcript::to_resource(&proto, id)?,
+            raw,
+            include_raw,
+        ))),
         Err(ConnectorError::NotFound { .. }) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
-pub(crate) async fn retrieve(api: Api<'_>, id: &str, include_raw: bool) -> Result<Resource, ConnectorError> {
+pub(crate) async fn retrieve(
+    api: Api<'_>,
+    id: &str,
+    include_raw: bool,
+) -> Result<Resource, ConnectorError> {
     if int64_id(id).is_none() {
         return Err(not_found(MODEL, id));
     }
-    let (raw, proto) = fetch(api, id).await?;
-    Ok(with_raw(transcript::to_resource(&proto, id)?, raw, include_raw))
-}
-
-async fn fetch(api: Api<'_>, id: &str) -> Result<(Value, TranscriptProto), ConnectorError> {
-    let raw = api
-        .get(&["transcripts", id])
-        .await
-        .map_err(read_error(MODEL, Some(id)))?;
-    let proto = read(&raw).map_err(read_error(MODEL, Some(id)))?;
-    Ok((raw, proto))
+    let (raw, proto) = get::<TranscriptProto>(api, MODEL, id, &["transcripts", id]).await?;
+    Ok(with_raw(
+        transcript::to_resource(&proto, id)?,
+        raw,
+        include_raw,
+    ))
 }

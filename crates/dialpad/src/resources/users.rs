@@ -7,11 +7,8 @@ use patchbay_core::{
 };
 use reqwest::Method;
 
-use super::{Api, MAX_FETCHES, body_with, not_found, read_error, with_raw};
-use crate::client::read;
+use super::{Api, body_with, get, not_found, with_raw, write};
 use crate::mapping::{int64_id, user};
-use crate::paging::{ProviderPage, fill};
-use crate::types::ListQuery as _;
 use crate::types::queries::ListUsersQuery;
 use crate::types::users::UserProto;
 
@@ -33,47 +30,30 @@ const FIELDS: &[(&str, &str)] = &[
 pub(crate) async fn list(api: Api<'_>, options: &ListOptions) -> Result<Page, ConnectorError> {
     let query = ListUsersQuery {
         state: options.filters.status.map(user::state_filter),
-        email: options.filters.email.as_ref().map(|e| e.as_str().to_owned()),
+        email: options
+            .filters
+            .email
+            .as_ref()
+            .map(|e| e.as_str().to_owned()),
         ..ListUsersQuery::default()
     };
-    let include_raw = options.include_raw;
-    let fetch = |cursor: Option<String>| {
-        let query = match &cursor {
-            Some(c) => query.with_cursor(c),
-            None => query.clone(),
-        };
-        async move {
-            let (items, next) = api
-                .page::<UserProto>(&["users"], &query)
-                .await
-                .map_err(read_error(MODEL, None))?;
-            let items = items
-                .into_iter()
-                .map(|(raw, proto)| Ok(with_raw(user::to_resource(&proto)?, raw, include_raw)))
-                .collect::<Result<Vec<_>, ConnectorError>>()?;
-            Ok(ProviderPage { items, next })
-        }
-    };
-    let (data, next) = fill(
-        options.position(MODEL),
-        options.limit_or_default(),
-        MAX_FETCHES,
-        fetch,
-    )
+    let (data, next) = super::list(api, MODEL, options, &["users"], &query, |u: &UserProto| {
+        user::to_resource(u).map(Some)
+    })
     .await?;
     Ok(Page::new(data, next.as_ref()))
 }
 
-pub(crate) async fn retrieve(api: Api<'_>, id: &str, include_raw: bool) -> Result<Resource, ConnectorError> {
+pub(crate) async fn retrieve(
+    api: Api<'_>,
+    id: &str,
+    include_raw: bool,
+) -> Result<Resource, ConnectorError> {
     // Dialpad also answers `me`; unified ids are the users' own.
     if int64_id(id).is_none() {
         return Err(not_found(MODEL, id));
     }
-    let raw = api
-        .get(&["users", id])
-        .await
-        .map_err(read_error(MODEL, Some(id)))?;
-    let proto: UserProto = read(&raw).map_err(read_error(MODEL, Some(id)))?;
+    let (raw, proto) = get::<UserProto>(api, MODEL, id, &["users", id]).await?;
     Ok(with_raw(user::to_resource(&proto)?, raw, include_raw))
 }
 
@@ -83,13 +63,8 @@ pub(crate) async fn create(
     extra: &ProviderValues,
 ) -> Result<Resource, ConnectorError> {
     let body = body_with(&user::create_body(input)?, extra)?;
-    let answer = api
-        .request(Method::POST, &["users"])
-        .body(body)
-        .send()
-        .await
-        .and_then(|a| a.parse::<UserProto>())
-        .map_err(|e| e.into_write_error(MODEL, None, FIELDS))?;
+    let answer: UserProto =
+        write(api, Method::POST, &["users"], body, (MODEL, None), FIELDS).await?;
     user::to_resource(&answer)
 }
 
@@ -102,17 +77,19 @@ pub(crate) async fn update(
     if int64_id(id).is_none() {
         return Err(not_found(MODEL, id));
     }
-    if user::is_noop(input) && extra.is_empty() {
+    if input.is_empty() && extra.is_empty() {
         return retrieve(api, id, false).await;
     }
     let body = body_with(&user::update_body(input)?, extra)?;
-    let answer = api
-        .request(Method::PATCH, &["users", id])
-        .body(body)
-        .send()
-        .await
-        .and_then(|a| a.parse::<UserProto>())
-        .map_err(|e| e.into_write_error(MODEL, Some(id), FIELDS))?;
+    let answer: UserProto = write(
+        api,
+        Method::PATCH,
+        &["users", id],
+        body,
+        (MODEL, Some(id)),
+        FIELDS,
+    )
+    .await?;
     user::to_resource(&answer)
 }
 
@@ -124,5 +101,5 @@ pub(crate) async fn delete(api: Api<'_>, id: &str) -> Result<(), ConnectorError>
         .send()
         .await
         .map(|_| ())
-        .map_err(read_error(MODEL, Some(id)))
+        .map_err(|e| e.into_connector(MODEL, Some(id)))
 }

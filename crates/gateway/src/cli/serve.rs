@@ -34,7 +34,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PATCHBAY_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Dialpad's base URL.
-    #[arg(long, env = "PATCHBAY_DIALPAD_BASE_URL", default_value = "https://dialpad.com")]
+    #[arg(
+        long,
+        env = "PATCHBAY_DIALPAD_BASE_URL",
+        default_value = "https://dialpad.com"
+    )]
     pub dialpad_base_url: url::Url,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PATCHBAY_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
@@ -45,7 +49,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub sandbox: bool,
     /// Where `--sandbox` keeps its development encryption key.
-    #[arg(long, env = "PATCHBAY_DEV_KEY_FILE", default_value = ".patchbay-dev-key")]
+    #[arg(
+        long,
+        env = "PATCHBAY_DEV_KEY_FILE",
+        default_value = ".patchbay-dev-key"
+    )]
     pub dev_key_file: PathBuf,
 }
 
@@ -66,7 +74,10 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         None
     };
     let dialpad_base_url = match &sandbox {
-        Some(s) => s.url().parse().map_err(|e| CliError::Serve(format!("sandbox URL: {e}")))?,
+        Some(s) => s
+            .url()
+            .parse()
+            .map_err(|e| CliError::Serve(format!("sandbox URL: {e}")))?,
         None => args.dialpad_base_url.clone(),
     };
     let gateway = start(GatewayOptions {
@@ -166,7 +177,11 @@ async fn demo(gateway: &RunningGateway, sandbox: &Sandbox) -> Result<Demo, CliEr
         api_key: Secret::new(sandbox.info().api_key),
     };
     store
-        .set_credentials(&connection.id, Some(&credentials), ConnectionStatus::Authorized)
+        .set_credentials(
+            &connection.id,
+            Some(&credentials),
+            ConnectionStatus::Authorized,
+        )
         .await?;
     state
         .connections

@@ -4,14 +4,12 @@
 //! is stored. Delete revokes what the provider can revoke and erases the credentials.
 
 use axum::extract::{Path, Query, State};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use patchbay_core::{
-    Connector, ConnectorError, Credential, ErrorCode, Operation, ValidationCode,
-};
+use patchbay_core::{Connector, ConnectorError, Credential, ErrorCode, Operation, ValidationCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -132,7 +130,10 @@ pub struct ConnectionInput {
     pub credentials: Option<CredentialsInput>,
 }
 
-fn operations(connector: &dyn Connector, given: Option<Vec<String>>) -> ApiResult<Option<Vec<Operation>>> {
+fn operations(
+    connector: &dyn Connector,
+    given: Option<Vec<String>>,
+) -> ApiResult<Option<Vec<Operation>>> {
     let Some(given) = given else {
         return Ok(None);
     };
@@ -173,10 +174,7 @@ async fn verify(connector: &dyn Connector, credentials: &Credentials) -> ApiResu
             Err(field_error(
                 "credentials",
                 ValidationCode::InvalidValue,
-                format!(
-                    "{} rejected these credentials",
-                    connector.descriptor().name
-                ),
+                format!("{} rejected these credentials", connector.descriptor().name),
             ))
         }
         Err(other) => Err(other.into()),
@@ -186,6 +184,7 @@ async fn verify(connector: &dyn Connector, credentials: &Credentials) -> ApiResu
 /// Create a connection, or update the one that exists.
 #[utoipa::path(
     post,
+    operation_id = "createConnection",
     path = "/v1/connections/{connectorId}/{ownerId}",
     tag = "connections",
     params(
@@ -206,7 +205,8 @@ pub async fn create(
     Path((connector_id, owner_id)): Path<(String, String)>,
     OptionalJson(input): OptionalJson<ConnectionInput>,
 ) -> ApiResult<Response> {
-    let (connection, created) = save(&state, &tenant, &connector_id, &owner_id, input, true).await?;
+    let (connection, created) =
+        save(&state, &tenant, &connector_id, &owner_id, input, true).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -218,6 +218,7 @@ pub async fn create(
 /// Change a connection's operations or credentials.
 #[utoipa::path(
     patch,
+    operation_id = "updateConnection",
     path = "/v1/connections/{connectorId}/{ownerId}",
     tag = "connections",
     params(
@@ -286,7 +287,11 @@ async fn save(
     if let Some(credentials) = &credentials {
         connection = state
             .store
-            .set_credentials(&connection.id, Some(credentials), ConnectionStatus::Authorized)
+            .set_credentials(
+                &connection.id,
+                Some(credentials),
+                ConnectionStatus::Authorized,
+            )
             .await?;
     }
     state
@@ -317,6 +322,7 @@ fn not_found(connector_id: &str, owner_id: &str) -> ApiError {
 /// One connection.
 #[utoipa::path(
     get,
+    operation_id = "retrieveConnection",
     path = "/v1/connections/{connectorId}/{ownerId}",
     tag = "connections",
     params(
@@ -346,6 +352,7 @@ pub async fn retrieve(
 /// erased.
 #[utoipa::path(
     delete,
+    operation_id = "deleteConnection",
     path = "/v1/connections/{connectorId}/{ownerId}",
     tag = "connections",
     params(
@@ -410,6 +417,7 @@ pub struct ConnectionPage {
 /// The tenant's connections.
 #[utoipa::path(
     get,
+    operation_id = "listConnections",
     path = "/v1/connections",
     tag = "connections",
     params(ListQuery),

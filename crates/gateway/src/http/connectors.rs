@@ -53,6 +53,7 @@ impl ConnectorView {
 /// One connector.
 #[utoipa::path(
     get,
+    operation_id = "retrieveConnector",
     path = "/v1/connectors/{connectorId}",
     tag = "connectors",
     params(("connectorId" = String, Path, description = "The connector, e.g. `dialpad`.")),
@@ -81,6 +82,7 @@ pub struct ConnectorList {
 /// Every connector this gateway serves.
 #[utoipa::path(
     get,
+    operation_id = "listConnectors",
     path = "/v1/connectors",
     tag = "connectors",
     responses((status = 200, description = "The connectors.", body = ConnectorList)),

@@ -81,7 +81,9 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             match &self.cause {
                 Some(cause) => tracing::error!(code = %self.body.error, %cause, "request failed"),
-                None => tracing::warn!(code = %self.body.error, message = %self.body.message, "request failed"),
+                None => {
+                    tracing::warn!(code = %self.body.error, message = %self.body.message, "request failed");
+                }
             }
         }
         let mut response = (status, axum::Json(&self.body)).into_response();

@@ -127,13 +127,16 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
             ErrorCode::UnsupportedMediaType,
             "send the body as JSON with `Content-Type: application/json`",
         ),
-        JsonRejection::JsonSyntaxError(e) => {
-            ApiError::new(ErrorCode::BadRequest, format!("the body is not valid JSON: {}", e.body_text()))
-        }
+        JsonRejection::JsonSyntaxError(e) => ApiError::new(
+            ErrorCode::BadRequest,
+            format!("the body is not valid JSON: {}", e.body_text()),
+        ),
         JsonRejection::JsonDataError(e) => {
             ApiError::new(ErrorCode::ValidationFailed, e.body_text())
         }
-        JsonRejection::BytesRejection(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+        JsonRejection::BytesRejection(e)
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+        {
             ApiError::code(ErrorCode::PayloadTooLarge)
         }
         other => ApiError::new(ErrorCode::BadRequest, other.body_text()),

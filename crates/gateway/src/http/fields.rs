@@ -40,9 +40,10 @@ async fn connection_in_headers(
     tenant: &Tenant,
     headers: &HeaderMap,
 ) -> ApiResult<Option<ConnectionId>> {
-    let (Some(connector_id), Some(owner_id)) =
-        (header(headers, "x-connector-id"), header(headers, "x-owner-id"))
-    else {
+    let (Some(connector_id), Some(owner_id)) = (
+        header(headers, "x-connector-id"),
+        header(headers, "x-owner-id"),
+    ) else {
         return Ok(None);
     };
     let connection = state
@@ -64,6 +65,7 @@ async fn connection_in_headers(
 /// too when `x-owner-id` is given).
 #[utoipa::path(
     get,
+    operation_id = "listModelFields",
     path = "/v1/models/{model}/fields",
     tag = "models",
     params(
@@ -293,6 +295,7 @@ async fn definition(
 /// Declare a custom field.
 #[utoipa::path(
     post,
+    operation_id = "createCustomField",
     path = "/v1/models/{model}/custom-fields",
     tag = "models",
     params(("model" = patchbay_core::ModelId, Path, description = "The unified model.")),
@@ -314,7 +317,11 @@ pub async fn create_custom(
     let def = definition(&state, &tenant, model, input).await?;
     let field = state.store.create_custom_field(&tenant.id, &def).await?;
     state.custom_fields.invalidate_all();
-    Ok((StatusCode::CREATED, axum::Json(CustomFieldView::from(field))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(CustomFieldView::from(field)),
+    )
+        .into_response())
 }
 
 /// A page of custom-field declarations.
@@ -328,6 +335,7 @@ pub struct CustomFieldList {
 /// headers.
 #[utoipa::path(
     get,
+    operation_id = "listCustomFields",
     path = "/v1/models/{model}/custom-fields",
     tag = "models",
     params(
@@ -365,6 +373,7 @@ fn custom_not_found(id: &str) -> ApiError {
 /// Replace a custom-field declaration.
 #[utoipa::path(
     put,
+    operation_id = "updateCustomField",
     path = "/v1/models/{model}/custom-fields/{id}",
     tag = "models",
     params(
@@ -404,6 +413,7 @@ pub async fn update_custom(
 /// Remove a custom-field declaration.
 #[utoipa::path(
     delete,
+    operation_id = "deleteCustomField",
     path = "/v1/models/{model}/custom-fields/{id}",
     tag = "models",
     params(
@@ -428,7 +438,11 @@ pub async fn delete_custom(
         .await?
         .filter(|f| f.def.model == model)
         .ok_or_else(|| custom_not_found(&id))?;
-    if !state.store.delete_custom_field(&tenant.id, &found.id).await? {
+    if !state
+        .store
+        .delete_custom_field(&tenant.id, &found.id)
+        .await?
+    {
         return Err(custom_not_found(&id));
     }
     state.custom_fields.invalidate_all();

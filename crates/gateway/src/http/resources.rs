@@ -26,6 +26,7 @@ pub fn model(name: &str) -> ApiResult<ModelId> {
 /// List resources of a model.
 #[utoipa::path(
     get,
+    operation_id = "listResources",
     path = "/v1/resources/{model}",
     tag = "resources",
     params(
@@ -54,7 +55,7 @@ pub async fn list(
     ConnectionHeaders(selector): ConnectionHeaders,
     Path(name): Path<String>,
     RawQuery(q): RawQuery,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<unified::RenderedPage>> {
     let model = model(&name)?;
     let raw = query::parse(q.as_deref(), query::Accepts::List)?;
     unified::list(&state, &tenant.id, &selector, model, raw)
@@ -65,6 +66,7 @@ pub async fn list(
 /// Retrieve one resource.
 #[utoipa::path(
     get,
+    operation_id = "retrieveResource",
     path = "/v1/resources/{model}/{id}",
     tag = "resources",
     params(
@@ -89,7 +91,7 @@ pub async fn retrieve(
     ConnectionHeaders(selector): ConnectionHeaders,
     Path((name, id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<unified::Rendered>> {
     let model = model(&name)?;
     let raw = query::parse(q.as_deref(), query::Accepts::Retrieve)?;
     unified::retrieve(&state, &tenant.id, &selector, model, &id, raw)
@@ -100,6 +102,7 @@ pub async fn retrieve(
 /// Create a resource. The body is the model's fields object itself.
 #[utoipa::path(
     post,
+    operation_id = "createResource",
     path = "/v1/resources/{model}",
     tag = "resources",
     params(
@@ -133,6 +136,7 @@ pub async fn create(
 /// Update a resource. The body holds the fields to change; `null` clears one.
 #[utoipa::path(
     patch,
+    operation_id = "updateResource",
     path = "/v1/resources/{model}/{id}",
     tag = "resources",
     params(
@@ -157,7 +161,7 @@ pub async fn update(
     Path((name, id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
     Json(body): Json<Value>,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<unified::Rendered>> {
     let model = model(&name)?;
     let raw = query::parse(q.as_deref(), query::Accepts::Write)?;
     unified::write(&state, &tenant.id, &selector, model, Some(&id), raw, body)
@@ -168,6 +172,7 @@ pub async fn update(
 /// Delete a resource.
 #[utoipa::path(
     delete,
+    operation_id = "deleteResource",
     path = "/v1/resources/{model}/{id}",
     tag = "resources",
     params(
@@ -178,8 +183,8 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = "4XX", description = "A client error (501 when the connector cannot delete this model).", body = patchbay_core::ErrorBody),
-        (status = "5XX", description = "A provider or gateway failure.", body = patchbay_core::ErrorBody),
+        (status = "4XX", description = "A client error.", body = patchbay_core::ErrorBody),
+        (status = "5XX", description = "A provider or gateway failure; 501 when the connector cannot delete this model.", body = patchbay_core::ErrorBody),
     ),
     security(("secretKey" = []), ("apiKeyPair" = []))
 )]

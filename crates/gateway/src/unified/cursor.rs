@@ -80,7 +80,10 @@ mod tests {
         let sealed = seal.seal("conn_a", "eyJ2IjoxfQ");
         assert_eq!(seal.open("conn_a", &sealed).unwrap(), "eyJ2IjoxfQ");
         assert!(seal.open("conn_b", &sealed).is_err());
-        assert!(seal.open("conn_a", &sealed.replace("eyJ2", "eyJ3")).is_err());
+        assert!(
+            seal.open("conn_a", &sealed.replace("eyJ2", "eyJ3"))
+                .is_err()
+        );
         assert!(seal.open("conn_a", "garbage").is_err());
         assert!(CursorSeal::new([8; 32]).open("conn_a", &sealed).is_err());
     }

@@ -163,7 +163,12 @@ impl CustomFields {
     }
 
     /// Adds the selected custom values, read from the provider object `raw`, to `fields`.
-    pub fn read_into(&self, raw: Option<&Value>, selected: &dyn Fn(&str) -> bool, fields: &mut Map<String, Value>) {
+    pub fn read_into(
+        &self,
+        raw: Option<&Value>,
+        selected: &dyn Fn(&str) -> bool,
+        fields: &mut Map<String, Value>,
+    ) {
         for (f, t) in &self.0 {
             if !selected(&f.def.key) {
                 continue;
@@ -314,9 +319,7 @@ fn check_value(t: FieldType, options: &[String], v: &Value, mode: WriteMode) -> 
         }
         (FieldType::Select, Value::String(s)) if in_options(s) => Ok(()),
         (FieldType::ListSelect, Value::Array(items))
-            if items
-                .iter()
-                .all(|i| i.as_str().is_some_and(|s| in_options(s))) =>
+            if items.iter().all(|i| i.as_str().is_some_and(in_options)) =>
         {
             Ok(())
         }
@@ -408,7 +411,15 @@ mod tests {
     fn written_values_must_match_the_type() {
         let opts = vec!["gold".to_owned(), "silver".to_owned()];
         assert!(check_value(FieldType::Select, &opts, &json!("gold"), WriteMode::Create).is_ok());
-        assert!(check_value(FieldType::Select, &opts, &json!("bronze"), WriteMode::Create).is_err());
+        assert!(
+            check_value(
+                FieldType::Select,
+                &opts,
+                &json!("bronze"),
+                WriteMode::Create
+            )
+            .is_err()
+        );
         assert!(check_value(FieldType::Number, &[], &json!("1"), WriteMode::Create).is_err());
         assert!(check_value(FieldType::Text, &[], &Value::Null, WriteMode::Update).is_ok());
         assert!(check_value(FieldType::Text, &[], &Value::Null, WriteMode::Create).is_err());

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use futures_util::{StreamExt, stream};
 use patchbay_core::{
-    ConnectorError, Link, OperationKind, Operation, Resource, ResourceRef, ResourceWarning,
+    ConnectorError, Link, Operation, OperationKind, Resource, ResourceRef, ResourceWarning,
     RetrieveOptions, WarningCode,
 };
 
@@ -39,7 +39,11 @@ pub async fn expand(
             }
         }
     }
-    for model in wanted.iter().map(|r| r.model).collect::<std::collections::BTreeSet<_>>() {
+    for model in wanted
+        .iter()
+        .map(|r| r.model)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
         target.check(Operation::new(model, OperationKind::Retrieve))?;
     }
     let options = RetrieveOptions::default();
@@ -77,7 +81,10 @@ pub async fn expand(
                     _ => warnings.push(ResourceWarning::new(
                         *key,
                         WarningCode::Unavailable,
-                        format!("{} `{}` could not be expanded: it no longer exists", r.model, r.id),
+                        format!(
+                            "{} `{}` could not be expanded: it no longer exists",
+                            r.model, r.id
+                        ),
                     )),
                 }
             }
@@ -86,4 +93,3 @@ pub async fn expand(
     }
     Ok(())
 }
-

@@ -10,9 +10,10 @@ pub mod target;
 
 use patchbay_core::{
     Cursor, ErrorCode, Expand, FieldError, FieldSelection, Filters, Limit, ListOptions, ModelId,
-    Operation, OperationKind, Resource, ResourceRef, RetrieveOptions, SearchQuery, Sort,
-    ValidationCode, ValidationErrors, WriteError, WriteMode, parse_create, parse_update,
+    Operation, OperationKind, Resource, RetrieveOptions, SearchQuery, Sort, ValidationCode,
+    ValidationErrors, WriteError, WriteMode, parse_create, parse_update,
 };
+use serde::Serialize;
 use serde_json::Value;
 
 use self::custom::CustomFields;
@@ -80,8 +81,15 @@ impl View {
         }
     }
 
-    /// The JSON of `resource` as this view shows it.
-    fn render(&self, mut resource: Resource, custom: &CustomFields) -> Value {
+    /// `resource` as this view shows it. Without projection or custom fields it is
+    /// serialised as the connector made it (the hot path builds no intermediate JSON).
+    fn render(&self, mut resource: Resource, custom: &CustomFields) -> Rendered {
+        if self.standard.is_none()
+            && custom.is_empty()
+            && (self.raw || resource.raw_resource.is_none())
+        {
+            return Rendered::Plain(resource);
+        }
         let raw = resource.raw_resource.take();
         let mut value = serde_json::to_value(&resource).unwrap_or(Value::Null);
         if let Some(Value::Object(fields)) = value.get_mut("fields") {
@@ -100,8 +108,30 @@ impl View {
         {
             obj.insert("rawResource".into(), raw);
         }
-        value
+        Rendered::Shaped(value)
     }
+}
+
+/// A resource (or reference) as answered.
+#[derive(Debug, Serialize)]
+// Built once per item and serialised at once: boxing would add an allocation per item on
+// the hot path.
+#[allow(clippy::large_enum_variant)]
+#[serde(untagged)]
+pub enum Rendered {
+    /// Serialised as the connector made it.
+    Plain(Resource),
+    /// Reshaped JSON.
+    Shaped(Value),
+}
+
+/// A page as answered: `{"data": [...], "next": "<cursor>" | null}`.
+#[derive(Debug, Serialize)]
+pub struct RenderedPage {
+    /// The resources.
+    pub data: Vec<Rendered>,
+    /// The next page's cursor.
+    pub next: Option<String>,
 }
 
 fn finish(errors: Vec<FieldError>) -> ApiResult<()> {
@@ -115,7 +145,7 @@ pub async fn list(
     selector: &Selector,
     model: ModelId,
     raw: RawOptions,
-) -> ApiResult<Value> {
+) -> ApiResult<RenderedPage> {
     let target = resolve(
         state,
         tenant,
@@ -171,12 +201,9 @@ pub async fn list(
         .await?;
     let mut data = page.data;
     expand::expand(state, &target, &mut data, view.expand.keys()).await?;
-    let data: Vec<Value> = data
-        .into_iter()
-        .map(|r| view.render(r, &custom))
-        .collect();
-    let next = page.next.map(|n| Value::String(state.cursors.seal(&scope, &n)));
-    Ok(serde_json::json!({ "data": data, "next": next }))
+    let data: Vec<Rendered> = data.into_iter().map(|r| view.render(r, &custom)).collect();
+    let next = page.next.map(|n| state.cursors.seal(&scope, &n));
+    Ok(RenderedPage { data, next })
 }
 
 /// `GET /v1/resources/{model}/{id}`: the resource.
@@ -187,7 +214,7 @@ pub async fn retrieve(
     model: ModelId,
     id: &str,
     raw: RawOptions,
-) -> ApiResult<Value> {
+) -> ApiResult<Rendered> {
     let target = resolve(
         state,
         tenant,
@@ -209,7 +236,7 @@ async fn fetch(
     custom: &CustomFields,
     model: ModelId,
     id: &str,
-) -> ApiResult<Value> {
+) -> ApiResult<Rendered> {
     let options = view.retrieve_options(custom);
     let resource = target
         .call(state, |c, ctx| c.retrieve(ctx, model, id, &options))
@@ -229,19 +256,13 @@ pub async fn write(
     id: Option<&str>,
     raw: RawOptions,
     body: Value,
-) -> ApiResult<Value> {
+) -> ApiResult<Rendered> {
     let mode = if id.is_some() {
         WriteMode::Update
     } else {
         WriteMode::Create
     };
-    let target = resolve(
-        state,
-        tenant,
-        selector,
-        Operation::new(model, mode.kind()),
-    )
-    .await?;
+    let target = resolve(state, tenant, selector, Operation::new(model, mode.kind())).await?;
     let custom = custom_fields(state, tenant, model, &target).await?;
     let mut errors = Vec::new();
     let view = View::parse(model, &raw, &custom, &mut errors);
@@ -285,7 +306,9 @@ pub async fn write(
         (Input::Update(_), None) => return Err(ApiError::internal("update without an id")),
     };
     if !raw.return_resource {
-        return Ok(serde_json::to_value(written.to_ref()).unwrap_or(Value::Null));
+        return Ok(Rendered::Shaped(
+            serde_json::to_value(written.to_ref()).unwrap_or(Value::Null),
+        ));
     }
     // The written resource may lack what the view asks for (raw payload, custom values):
     // read it back then.
@@ -332,11 +355,6 @@ async fn custom_fields(
         .get(tenant, model, Some(&target.connection.id))
         .await
         .map_err(ApiError::internal)
-}
-
-/// A reference's JSON, for writes answered without `returnResource`.
-pub fn reference(model: ModelId, id: &str) -> Value {
-    serde_json::to_value(ResourceRef::new(model, id)).unwrap_or(Value::Null)
 }
 
 /// A validation error on a single field.

@@ -81,10 +81,9 @@ pub fn parse(query: Option<&str>, accepts: Accepts) -> Result<RawOptions, Valida
             ("cursor", None) => single(&mut out.cursor, &mut errors),
             ("sort", None) => single(&mut out.sort, &mut errors),
             ("q", None) => single(&mut out.q, &mut errors),
-            ("fields", Some("") | None) => out
-                .fields
-                .get_or_insert_with(Vec::new)
-                .extend(csv(&value)),
+            ("fields", Some("") | None) => {
+                out.fields.get_or_insert_with(Vec::new).extend(csv(&value));
+            }
             ("expand", Some("") | None) => out.expand.extend(csv(&value)),
             ("raw", None) => match boolean(&value) {
                 Some(b) => out.raw = b,
@@ -189,7 +188,11 @@ mod tests {
             ]
         );
         assert!(o.raw);
-        let o = parse(Some(r#"filters=%7B%22status%22%3A%22active%22%7D"#), Accepts::List).unwrap();
+        let o = parse(
+            Some(r#"filters=%7B%22status%22%3A%22active%22%7D"#),
+            Accepts::List,
+        )
+        .unwrap();
         assert_eq!(o.filters, [("status".to_owned(), "active".to_owned())]);
     }
 
@@ -200,6 +203,10 @@ mod tests {
         assert_eq!(fields, ["limt", "cursor"]);
         assert!(parse(Some("limit=1&limit=2"), Accepts::List).is_err());
         assert!(parse(Some("returnResource=maybe"), Accepts::Write).is_err());
-        assert!(parse(Some("returnResource=true"), Accepts::Write).unwrap().return_resource);
+        assert!(
+            parse(Some("returnResource=true"), Accepts::Write)
+                .unwrap()
+                .return_resource
+        );
     }
 }

@@ -94,17 +94,16 @@ pub async fn resolve(
             )
         })?;
     check_granted(&connection, operation)?;
-    let credentials = match (&connection.status, &connection.credentials) {
-        (ConnectionStatus::Authorized, Some(credentials)) => credentials,
-        _ => {
-            return Err(ApiError::new(
-                ErrorCode::ConnectionUnauthorized,
-                format!(
-                    "the connection is {}; authorize it before calling it",
-                    connection.status.as_str()
-                ),
-            ));
-        }
+    let (ConnectionStatus::Authorized, Some(credentials)) =
+        (&connection.status, &connection.credentials)
+    else {
+        return Err(ApiError::new(
+            ErrorCode::ConnectionUnauthorized,
+            format!(
+                "the connection is {}; authorize it before calling it",
+                connection.status.as_str()
+            ),
+        ));
     };
     let ctx = ConnectionContext::new(
         connection.connector_id.as_str(),

@@ -47,7 +47,12 @@ impl Answer {
     /// Asserts the status and returns the body.
     #[track_caller]
     pub fn ok(self, status: u16) -> Value {
-        assert_eq!(self.status.as_u16(), status, "unexpected answer: {:#}", self.body);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected answer: {:#}",
+            self.body
+        );
         self.body
     }
 
@@ -161,7 +166,10 @@ impl World {
             .unwrap();
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "sandbox control {path}: {status} {body}");
+        assert!(
+            status.is_success(),
+            "sandbox control {path}: {status} {body}"
+        );
         body
     }
 
@@ -186,7 +194,7 @@ async fn new_tenant(gateway: &RunningGateway, name: &str) -> TenantKeys {
     let (tenant, key) = gateway.state().store.create_tenant(name).await.unwrap();
     TenantKeys {
         id: tenant.id.to_string(),
-        publishable: tenant.publishable_key.clone(),
+        publishable: tenant.publishable_key,
         secret: key.secret.expose().to_owned(),
     }
 }
@@ -234,9 +242,7 @@ impl<'a> Caller<'a> {
             } => builder
                 .header("x-api-key", publishable)
                 .header("x-api-secret", secret),
-            Auth::Raw(headers) => headers
-                .iter()
-                .fold(builder, |b, (k, v)| b.header(*k, v)),
+            Auth::Raw(headers) => headers.iter().fold(builder, |b, (k, v)| b.header(*k, v)),
         };
         if let Some((connector, owner)) = &self.connection {
             builder = builder

@@ -1,0 +1,146 @@
+//! `patchbay serve --sandbox`, run as a newcomer runs it: the ready line, the printed curl
+//! commands' calls answering, a second start reusing the database with fresh keys, and a
+//! clean exit on SIGTERM.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+struct Served {
+    child: Child,
+    ready: Value,
+    printed: String,
+}
+
+fn serve(dir: &std::path::Path) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_patchbay"))
+        .args(["serve", "--sandbox", "--listen", "127.0.0.1:0"])
+        .current_dir(dir)
+        .env_remove("PATCHBAY_ENCRYPTION_KEY")
+        .env_remove("PATCHBAY_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut printed = String::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if line.starts_with("{\"ready\":true") {
+            let ready: Value = serde_json::from_str(&line).unwrap();
+            return Served {
+                child,
+                ready,
+                printed,
+            };
+        }
+        printed.push_str(&line);
+        printed.push('\n');
+        assert!(Instant::now() < deadline, "no ready line");
+    }
+    panic!("serve exited before its ready line: {printed}");
+}
+
+fn stop(mut served: Served) {
+    let pid = served.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = served.child.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+}
+
+#[tokio::test]
+async fn serve_sandbox_prints_keys_and_commands_that_work() {
+    let dir = tempdir();
+    let served = serve(&dir);
+    let url = served.ready["url"].as_str().unwrap().to_owned();
+    let sk = served.ready["secretKey"].as_str().unwrap().to_owned();
+    assert!(sk.starts_with("sk_"));
+    assert!(
+        served.ready["publishableKey"]
+            .as_str()
+            .unwrap()
+            .starts_with("pk_")
+    );
+    assert_eq!(served.ready["connection"]["ownerId"], "demo");
+    assert!(served.printed.contains(&sk));
+    assert_eq!(served.printed.matches("curl -s").count(), 3);
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        http.get(format!("{url}{path}"))
+            .bearer_auth(&sk)
+            .header("x-connector-id", "dialpad")
+            .header("x-owner-id", "demo")
+            .send()
+    };
+    let contacts: Value = get("/v1/resources/genericContact?limit=5")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contacts["data"].as_array().unwrap().len(), 5);
+    let created = http
+        .post(format!("{url}/v1/resources/genericContact"))
+        .bearer_auth(&sk)
+        .header("x-connector-id", "dialpad")
+        .header("x-owner-id", "demo")
+        .json(&serde_json::json!({"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let calls = get("/v1/resources/telephonyCall?limit=5").await.unwrap();
+    assert_eq!(calls.status(), 200);
+    stop(served);
+
+    // A second start reuses the database and the development key, with a new secret key;
+    // the old one no longer works.
+    let again = serve(&dir);
+    let url = again.ready["url"].as_str().unwrap().to_owned();
+    let new_sk = again.ready["secretKey"].as_str().unwrap().to_owned();
+    assert_ne!(new_sk, sk);
+    let old = http
+        .get(format!("{url}/v1/connections"))
+        .bearer_auth(&sk)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 401);
+    let listed: Value = http
+        .get(format!("{url}/v1/connections"))
+        .bearer_auth(&new_sk)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"][0]["status"], "authorized");
+    stop(again);
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "patchbay-serve-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
