@@ -51,6 +51,11 @@ impl DialpadConnector {
         account::revoke(&self.client, credential).await
     }
 
+    /// The HTTP client (for the `reports` calls).
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     fn api<'a>(&'a self, ctx: &'a ConnectionContext) -> Api<'a> {
         Api::new(&self.client, ctx.credential())
     }

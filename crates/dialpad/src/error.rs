@@ -115,6 +115,18 @@ impl UpstreamError {
         }
     }
 
+    /// The unified error of a report request (no model): a 404 is `Upstream { status: 404 }`
+    /// with `not_found()` as its message, which the gateway answers as a 404.
+    pub(crate) fn into_report(self, not_found: impl FnOnce() -> String) -> ConnectorError {
+        match self {
+            UpstreamError::Status { status: 404, .. } => ConnectorError::Upstream {
+                status: 404,
+                message: not_found(),
+            },
+            other => other.into_connector(ModelId::GenericWorkspace, None),
+        }
+    }
+
     /// As [`UpstreamError::into_connector`], for a write: a 400 or 422 whose message names
     /// one of the Dialpad fields in `fields` (`(dialpad_name, unified_key)`) is a validation
     /// error on that unified field.

@@ -12,6 +12,8 @@ mod mapping;
 mod paging;
 mod resources;
 
+pub mod reports;
+
 pub mod types;
 
 pub use account::DialpadAccount;

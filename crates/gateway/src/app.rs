@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::auth::Authenticator;
 use crate::connections::ConnectionCache;
 use crate::registry::Connectors;
+use crate::reports::Reports;
 use crate::store::Store;
 use crate::unified::cursor::CursorSeal;
 use crate::unified::custom::CustomFieldCache;
@@ -49,6 +50,8 @@ pub struct AppInner {
     pub custom_fields: CustomFieldCache,
     /// Cursor sealing.
     pub cursors: CursorSeal,
+    /// Dialpad reports (stats jobs, call-center reports) and their timing.
+    pub reports: Reports,
     /// Settings.
     pub config: AppConfig,
 }
@@ -71,6 +74,7 @@ impl AppState {
     pub fn new(
         store: Store,
         connectors: Connectors,
+        reports: Reports,
         cursor_key: [u8; 32],
         config: AppConfig,
     ) -> Self {
@@ -81,6 +85,7 @@ impl AppState {
             cursors: CursorSeal::new(cursor_key),
             store,
             connectors,
+            reports,
             config,
         }))
     }

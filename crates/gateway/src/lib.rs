@@ -1,6 +1,6 @@
 //! The Patchbay gateway: the HTTP API (`http`), the unified API's work (`unified`),
-//! storage (`store`, `crypto`), the application that wires them (`app`), and the command
-//! line (`cli`). The `patchbay` binary is a thin `main` over [`cli`]; tests start the same
+//! storage (`store`, `crypto`), reports and their poller (`reports`), bulk export
+//! (`export`), the application that wires them (`app`), and the command line (`cli`). The `patchbay` binary is a thin `main` over [`cli`]; tests start the same
 //! [`app::Application`] on port 0.
 
 pub mod app;
@@ -9,8 +9,11 @@ pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod crypto;
+pub mod csv;
+
 pub mod http;
 pub mod registry;
+pub mod reports;
 pub mod server;
 pub mod store;
 pub mod unified;

@@ -1,6 +1,6 @@
 //! Starting a gateway: open and migrate the database, build the connectors and the shared
-//! state, bind, and serve in the background. Used by `patchbay serve` and by the tests, so
-//! both run exactly the same thing.
+//! state, bind, and serve in the background with the stats poller beside it. Used by
+//! `patchbay serve` and by the tests, so both run exactly the same thing.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use crate::app::{AppConfig, AppState, Application};
 use crate::crypto::Keyring;
 use crate::registry::Connectors;
+use crate::reports::{Reports, ReportsConfig, poller};
 use crate::store::{Store, StoreError};
 
 /// What a gateway needs to start.
@@ -31,6 +32,8 @@ pub struct GatewayOptions {
     pub public_url: Option<String>,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
+    /// Stats-job timing (poll delays, cache windows, clock).
+    pub reports: ReportsConfig,
 }
 
 /// Why a gateway could not start.
@@ -59,6 +62,7 @@ pub struct RunningGateway {
     state: AppState,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    poller: JoinHandle<()>,
 }
 
 impl RunningGateway {
@@ -79,6 +83,8 @@ impl RunningGateway {
 
     /// Stops accepting, lets in-flight requests finish (up to `grace`), and returns.
     pub async fn shutdown(mut self, grace: Duration) -> std::io::Result<()> {
+        // A job the poller held mid-step is taken over once its lease ends.
+        self.poller.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -98,6 +104,7 @@ impl RunningGateway {
 
     /// Asks the server to stop accepting (see [`RunningGateway::shutdown`]).
     pub fn stop(&mut self) {
+        self.poller.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -121,6 +128,7 @@ pub async fn start_with_store(
         ..DialpadConfig::default()
     })
     .map_err(|e| StartError::Connector(e.to_string()))?;
+    let reports = Reports::new(dialpad.clone(), options.reports.clone());
     let connectors = Connectors::new([Arc::new(dialpad) as Arc<dyn Connector>]);
     let cursor_key = options.keyring.derive_key(b"patchbay/cursors/v1");
     let listener_addr = options.listen;
@@ -132,6 +140,7 @@ pub async fn start_with_store(
     let placeholder = AppState::new(
         store.clone(),
         connectors.clone(),
+        reports.clone(),
         cursor_key,
         config.clone(),
     );
@@ -151,7 +160,8 @@ pub async fn start_with_store(
         .unwrap_or_else(|| format!("http://{addr}"))
         .trim_end_matches('/')
         .to_owned();
-    let state = AppState::new(store, connectors, cursor_key, config);
+    let poller = poller::spawn(store.clone(), reports.clone());
+    let state = AppState::new(store, connectors, reports, cursor_key, config);
     let app = app.with_state(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.serve(async move {
@@ -162,5 +172,6 @@ pub async fn start_with_store(
         state,
         stop: Some(stop),
         task,
+        poller,
     })
 }

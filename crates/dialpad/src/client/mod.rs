@@ -76,6 +76,26 @@ impl Client {
         url
     }
 
+    /// `GET url`, an absolute URL Dialpad handed out (a stats file): sent without any
+    /// credential, since it may point at another host (signed storage), and answered as
+    /// the open response so the body can be read piece by piece.
+    pub(crate) async fn download(&self, url: &Url) -> Result<reqwest::Response, UpstreamError> {
+        let response = self.http.get(url.clone()).send().await.map_err(transport)?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let retry_after = retry_after(response.headers());
+        Err(UpstreamError::Status {
+            status: status.as_u16(),
+            message: status
+                .canonical_reason()
+                .unwrap_or("unexpected status")
+                .to_owned(),
+            retry_after,
+        })
+    }
+
     /// A request to `segments` (e.g. `["api", "v2", "users", id]`) made with `credential`.
     pub(crate) fn request<'a>(
         &'a self,
@@ -190,7 +210,7 @@ impl Request<'_> {
 }
 
 /// A transport failure, without the URL (it may carry filter values).
-fn transport(error: reqwest::Error) -> UpstreamError {
+pub(crate) fn transport(error: reqwest::Error) -> UpstreamError {
     let error = error.without_url();
     if error.is_timeout() {
         UpstreamError::Timeout(error)

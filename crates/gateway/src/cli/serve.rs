@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::{CliError, shutdown_signal};
 use crate::config::{DatabaseArgs, ENCRYPTION_KEY_VAR, keyring_from, keyring_from_env};
 use crate::crypto::Keyring;
+use crate::reports::ReportsConfig;
 use crate::server::{GatewayOptions, RunningGateway, start};
 use crate::store::{ConnectionStatus, Credentials, Store};
 
@@ -87,6 +88,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         dialpad_base_url,
         public_url: args.public_url.clone(),
         max_body_bytes: args.max_body_bytes,
+        reports: ReportsConfig::default(),
     })
     .await
     .map_err(|e| CliError::Serve(super::error_chain(&e)))?;

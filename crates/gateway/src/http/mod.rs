@@ -7,13 +7,14 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod fields;
+pub mod reports;
 pub mod resources;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Method, Request};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use patchbay_core::ErrorCode;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -50,6 +51,11 @@ use crate::app::AppState;
         fields::create_custom,
         fields::update_custom,
         fields::delete_custom,
+        reports::create_stats,
+        reports::retrieve_job,
+        reports::offices,
+        reports::call_centers,
+        reports::operators,
     ),
     components(schemas(
         patchbay_core::Resource,
@@ -67,6 +73,13 @@ use crate::app::AppState;
         patchbay_core::WorkspaceFields,
         patchbay_core::CallFields,
         patchbay_core::TranscriptFields,
+        patchbay_dialpad::reports::StatsRequest,
+        patchbay_dialpad::reports::ColumnType,
+        crate::reports::stats::JobView,
+        crate::reports::stats::JobConnection,
+        crate::reports::stats::Column,
+        crate::store::JobStatus,
+        reports::TableBody,
     )),
     modifiers(&Security),
     tags(
@@ -74,6 +87,7 @@ use crate::app::AppState;
         (name = "connections", description = "Your end users' connected accounts."),
         (name = "connectors", description = "What each provider supports."),
         (name = "models", description = "Unified fields and your custom fields."),
+        (name = "reports", description = "Dialpad analytics: stats jobs (polled for you, deduplicated within Dialpad's cache window) and call-center reports."),
     )
 )]
 #[derive(Debug)]
@@ -145,6 +159,17 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/models/{model}/custom-fields/{id}",
             axum::routing::put(fields::update_custom).delete(fields::delete_custom),
+        )
+        .route("/v1/reports/dialpad/stats", post(reports::create_stats))
+        .route("/v1/reports/jobs/{id}", get(reports::retrieve_job))
+        .route("/v1/reports/dialpad/offices", get(reports::offices))
+        .route(
+            "/v1/reports/dialpad/offices/{id}/callcenters",
+            get(reports::call_centers),
+        )
+        .route(
+            "/v1/reports/dialpad/callcenters/{id}/operators",
+            get(reports::operators),
         )
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

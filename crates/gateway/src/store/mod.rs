@@ -21,6 +21,7 @@ mod credentials;
 mod custom_fields;
 mod error;
 mod ids;
+mod reports;
 mod rotation;
 mod tenants;
 
@@ -41,7 +42,9 @@ pub use connections::{Connection, ConnectionFilter, ConnectionStatus, ParseStatu
 pub use credentials::Credentials;
 pub use custom_fields::{CustomField, CustomFieldDef};
 pub use error::StoreError;
+pub(crate) use ids::random_id;
 pub use ids::{ConnectionId, InvalidId, TenantId};
+pub use reports::{JobStatus, JobStep, NewReportJob, ReportJob};
 pub use rotation::RotationReport;
 pub use tenants::{AuthenticatedKey, NewSecretKey, SecretKeyInfo, Tenant};
 

@@ -9,6 +9,7 @@ pub mod db;
 use std::time::Duration;
 
 use patchbay_dialpad_sandbox::{Sandbox, SandboxConfig};
+use patchbay_gateway::reports::ReportsConfig;
 use patchbay_gateway::server::{GatewayOptions, RunningGateway, start};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
@@ -87,7 +88,12 @@ impl World {
     }
 
     pub async fn start_with(config: SandboxConfig) -> World {
-        let world = Self::bare(config).await;
+        Self::start_with_reports(config, fast_reports()).await
+    }
+
+    /// Like [`World::start_with`], with the stats poller timed by `reports`.
+    pub async fn start_with_reports(config: SandboxConfig, reports: ReportsConfig) -> World {
+        let world = Self::bare_with_reports(config, reports).await;
         let key = world.sandbox.info().api_key;
         world
             .as_tenant(&world.tenant)
@@ -101,6 +107,10 @@ impl World {
 
     /// Like [`World::start_with`], without any connection.
     pub async fn bare(config: SandboxConfig) -> World {
+        Self::bare_with_reports(config, fast_reports()).await
+    }
+
+    async fn bare_with_reports(config: SandboxConfig, reports: ReportsConfig) -> World {
         let sandbox = Sandbox::start_local(config).await.unwrap();
         let database_url = db::test_database_url().await;
         let gateway = start(GatewayOptions {
@@ -110,6 +120,7 @@ impl World {
             dialpad_base_url: sandbox.url().parse().unwrap(),
             public_url: None,
             max_body_bytes: 1024 * 1024,
+            reports,
         })
         .await
         .unwrap();
@@ -187,6 +198,16 @@ impl World {
         let body: Value = response.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "dialpad {path}: {status} {body}");
         body
+    }
+}
+
+/// Stats-job timing for tests: polls a few hundred milliseconds apart instead of seconds.
+pub fn fast_reports() -> ReportsConfig {
+    ReportsConfig {
+        first_poll: Duration::from_millis(400),
+        poll_interval: (Duration::from_millis(200), Duration::from_millis(300)),
+        tick: Duration::from_millis(50),
+        ..ReportsConfig::default()
     }
 }
 
