@@ -1,6 +1,7 @@
 //! The Patchbay gateway: the HTTP API (`http`), the unified API's work (`unified`),
 //! storage (`store`, `crypto`), reports and their poller (`reports`), bulk export
-//! (`export`), the application that wires them (`app`), and the command line (`cli`). The `patchbay` binary is a thin `main` over [`cli`]; tests start the same
+//! (`export`), the application that wires them (`app`), and the command line (`cli`).
+//! The `patchbay` binary is a thin `main` over [`cli`]; tests start the same
 //! [`app::Application`] on port 0.
 
 pub mod app;
@@ -10,7 +11,7 @@ pub mod config;
 pub mod connections;
 pub mod crypto;
 pub mod csv;
-
+pub mod export;
 pub mod http;
 pub mod registry;
 pub mod reports;

@@ -1,8 +1,10 @@
 //! The command line: global options, the subcommand list, and dispatch.
 
 mod encryption;
+mod export;
 mod keys;
 mod migrate;
+mod report;
 mod sandbox;
 mod serve;
 mod tenants;
@@ -44,6 +46,11 @@ pub enum Command {
     Keys(keys::KeysArgs),
     /// Generate encryption keys and re-encrypt stored secrets under the active key.
     Encryption(encryption::EncryptionArgs),
+    /// Export every record of a model on one connection as NDJSON or CSV, with progress;
+    /// `--resume` continues an interrupted export.
+    Export(Box<export::ExportArgs>),
+    /// Run a Dialpad report (a stats export) and write its CSV.
+    Report(report::ReportArgs),
 }
 
 /// Logs go to stderr (stdout carries machine-readable output such as the ready line).
@@ -83,6 +90,12 @@ pub enum CliError {
     /// Something named on the command line does not exist (the message says how to find it).
     #[error("{0}")]
     NotFound(String),
+    /// An export stopped (the message says why).
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
+    /// A report could not be made (the message says why).
+    #[error("{0}")]
+    Report(String),
 }
 
 /// `err` and its sources, `: `-separated (the store hides database details from HTTP
@@ -109,6 +122,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Tenants(args) => tenants::run(args).await,
         Command::Keys(args) => keys::run(args).await,
         Command::Encryption(args) => encryption::run(args).await,
+        Command::Export(args) => export::run(*args).await,
+        Command::Report(args) => report::run(args).await,
     }
 }
 

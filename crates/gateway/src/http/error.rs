@@ -66,6 +66,11 @@ impl ApiError {
     pub fn body(&self) -> &ErrorBody {
         &self.body
     }
+
+    /// The `Retry-After` this answer carries, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
 }
 
 impl std::fmt::Display for ApiError {
