@@ -137,9 +137,14 @@ async fn every_call_is_exported_exactly_once_through_429s_and_an_outage() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-fn kill(child: &mut Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+/// A child process killed and reaped when dropped, on every path.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,7 +164,7 @@ async fn an_export_killed_halfway_and_resumed_matches_an_uninterrupted_one() {
         .await;
     let resumed = dir.join("resumed.ndjson");
     let state = dir.join("resumed.ndjson.export-state");
-    let mut child = export_command(&world, &resumed, &[]).spawn().unwrap();
+    let child = Reaped(export_command(&world, &resumed, &[]).spawn().unwrap());
     let deadline = Instant::now() + Duration::from_secs(60);
     let interrupted_at = loop {
         let records = std::fs::read(&state)
@@ -168,13 +173,13 @@ async fn an_export_killed_halfway_and_resumed_matches_an_uninterrupted_one() {
             .and_then(|s| s["records"].as_u64())
             .unwrap_or(0);
         if records >= u64::from(CALLS) / 3 {
-            kill(&mut child);
+            drop(child);
             break records;
         }
-        if Instant::now() > deadline {
-            kill(&mut child);
-            panic!("the export never got a third of the way");
-        }
+        assert!(
+            Instant::now() < deadline,
+            "the export never got a third of the way"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
     let saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();

@@ -390,7 +390,7 @@ mod tests {
         // 03:00 UTC on the 15th is still the 14th in New York.
         let body = json!({"exportType": "records", "statType": "calls",
             "from": "2025-06-10", "to": "2025-06-12", "timezone": "America/New_York"});
-        let p = prepare(body.clone(), "2025-06-15T03:00:00Z").unwrap();
+        let p = prepare(body, "2025-06-15T03:00:00Z").unwrap();
         assert_eq!(p.message.days_ago_start, Some(Int64(2)));
         assert_eq!(p.message.days_ago_end, Some(Int64(4)));
         assert_eq!(p.window, CacheWindow::DaysAgo);
