@@ -208,3 +208,57 @@ async fn an_export_killed_halfway_and_resumed_matches_an_uninterrupted_one() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to resume"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_stats_waits_for_the_job_and_writes_its_csv() {
+    let world = World::start_with(patchbay_dialpad_sandbox::SandboxConfig {
+        stats_processing: Duration::from_millis(300),
+        ..sandbox_config(100)
+    })
+    .await;
+    let dir = temp_dir("report");
+    let output = dir.join("week.csv");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patchbay"));
+    cmd.args([
+        "report",
+        "stats",
+        "--connection",
+        "dialpad/acme",
+        "--export-type",
+        "records",
+        "--stat-type",
+        "calls",
+        "--days-ago-start",
+        "1",
+        "--days-ago-end",
+        "7",
+        "--wait",
+        "--first-poll-ms",
+        "200",
+        "--poll-interval-ms",
+        "100",
+        "--output",
+    ])
+    .arg(&output)
+    .env("PATCHBAY_DATABASE_URL", &world.database_url)
+    .env("PATCHBAY_ENCRYPTION_KEY", db::test_keyring_spec())
+    .env("PATCHBAY_DIALPAD_BASE_URL", world.sandbox.url())
+    .env("RUST_LOG", "warn")
+    .stdin(Stdio::null());
+    let out = run(cmd).await;
+    succeeded(&out);
+    let csv = std::fs::read_to_string(&output).unwrap();
+    assert!(csv.starts_with("date_started,date,call_id"), "{csv}");
+    // The job is the API's: the same request through the API reuses it.
+    let again = world
+        .acme()
+        .post(
+            "/v1/reports/dialpad/stats",
+            json!({"exportType": "records", "statType": "calls", "daysAgoStart": 1, "daysAgoEnd": 7}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(again["reused"], true);
+    assert_eq!(again["status"], "complete");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
