@@ -9,6 +9,7 @@ mod db;
 mod connections;
 mod custom_fields;
 mod encryption;
+mod report_jobs;
 mod tenants;
 
 use patchbay_core::{Operation, Secret};
