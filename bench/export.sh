@@ -13,7 +13,7 @@ bin=$PWD/target/release/patchbay
 tmp=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
-export PATCHBAY_ENCRYPTION_KEY
+export PATCHBAY_ENCRYPTION_KEY RUST_LOG=warn
 PATCHBAY_ENCRYPTION_KEY=$("$bin" encryption generate-key --id bench)
 json() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 ready() { for _ in $(seq 1 1200); do grep -q '"ready":true' "$1" 2>/dev/null && return; sleep 0.1; done; echo "no ready line in $1" >&2; exit 1; }
