@@ -12,7 +12,9 @@ use tokio::net::TcpListener;
 use crate::auth::Authenticator;
 use crate::connections::ConnectionCache;
 use crate::registry::Connectors;
+use crate::sessions::SessionKey;
 use crate::store::Store;
+use crate::tokens::TokenManager;
 use crate::unified::cursor::CursorSeal;
 use crate::unified::custom::CustomFieldCache;
 
@@ -23,6 +25,8 @@ pub struct AppConfig {
     pub public_url: String,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Signs session tokens (random by default: sessions then die with the process).
+    pub session_key: SessionKey,
 }
 
 impl Default for AppConfig {
@@ -30,6 +34,7 @@ impl Default for AppConfig {
         Self {
             public_url: "http://127.0.0.1:8080".into(),
             max_body_bytes: 1024 * 1024,
+            session_key: SessionKey::default(),
         }
     }
 }
@@ -49,6 +54,8 @@ pub struct AppInner {
     pub custom_fields: CustomFieldCache,
     /// Cursor sealing.
     pub cursors: CursorSeal,
+    /// Credentials for connector calls, refreshed as needed.
+    pub tokens: TokenManager,
     /// Settings.
     pub config: AppConfig,
 }
@@ -74,9 +81,11 @@ impl AppState {
         cursor_key: [u8; 32],
         config: AppConfig,
     ) -> Self {
+        let connections = ConnectionCache::new(store.clone());
         Self(Arc::new(AppInner {
             auth: Authenticator::new(store.clone()),
-            connections: ConnectionCache::new(store.clone()),
+            tokens: TokenManager::new(store.clone(), connectors.clone(), connections.clone()),
+            connections,
             custom_fields: CustomFieldCache::new(store.clone()),
             cursors: CursorSeal::new(cursor_key),
             store,

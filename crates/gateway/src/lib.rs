@@ -12,5 +12,7 @@ pub mod crypto;
 pub mod http;
 pub mod registry;
 pub mod server;
+pub mod sessions;
 pub mod store;
+pub mod tokens;
 pub mod unified;

@@ -30,7 +30,8 @@ pub struct OAuthApp {
     pub redirect_uri: Url,
 }
 
-type Configured = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+type Configured =
+    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// Dialpad's OAuth client for one app.
 #[derive(Clone)]
@@ -88,7 +89,7 @@ impl OAuthClient for DialpadOAuth {
             .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose().to_owned()))
             .request_async(&self.http)
             .await;
-        answer.map(token_set).map_err(oauth_error)
+        answer.map(|a| token_set(&a)).map_err(oauth_error)
     }
 
     async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet, OAuthError> {
@@ -98,18 +99,20 @@ impl OAuthClient for DialpadOAuth {
             .exchange_refresh_token(&token)
             .request_async(&self.http)
             .await;
-        answer.map(token_set).map_err(oauth_error)
+        answer.map(|a| token_set(&a)).map_err(oauth_error)
     }
 }
 
-fn token_set(answer: BasicTokenResponse) -> TokenSet {
+fn token_set(answer: &BasicTokenResponse) -> TokenSet {
     let expires_at = answer
         .expires_in()
         .and_then(|d| chrono::Duration::from_std(d).ok())
         .and_then(|d| Utc::now().checked_add_signed(d));
     TokenSet {
         access_token: Secret::new(answer.access_token().secret().as_str()),
-        refresh_token: answer.refresh_token().map(|t| Secret::new(t.secret().as_str())),
+        refresh_token: answer
+            .refresh_token()
+            .map(|t| Secret::new(t.secret().as_str())),
         expires_at,
         scopes: answer
             .scopes()

@@ -70,7 +70,9 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp {
                 .bytes()
                 .await
                 .map_err(TokenHttpError::from_reqwest)?;
-            builder.body(body.to_vec()).map_err(|_| TokenHttpError::Build)
+            builder
+                .body(body.to_vec())
+                .map_err(|_| TokenHttpError::Build)
         })
     }
 }

@@ -20,8 +20,12 @@ mod connections;
 mod credentials;
 mod custom_fields;
 mod error;
+mod events;
 mod ids;
+mod oauth_states;
+mod refresh;
 mod rotation;
+mod settings;
 mod tenants;
 
 use std::str::FromStr as _;
@@ -41,8 +45,12 @@ pub use connections::{Connection, ConnectionFilter, ConnectionStatus, ParseStatu
 pub use credentials::Credentials;
 pub use custom_fields::{CustomField, CustomFieldDef};
 pub use error::StoreError;
+pub use events::ConnectionEvent;
 pub use ids::{ConnectionId, InvalidId, TenantId};
+pub use oauth_states::{NewOAuthState, OAUTH_STATE_TTL, OAuthState, StateRefusal, new_state};
+pub use refresh::Rotation;
 pub use rotation::RotationReport;
+pub use settings::TenantSettings;
 pub use tenants::{AuthenticatedKey, NewSecretKey, SecretKeyInfo, Tenant};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");

@@ -5,11 +5,13 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod db;
+pub mod oauth;
 
 use std::time::Duration;
 
+use patchbay_core::Secret;
 use patchbay_dialpad_sandbox::{Sandbox, SandboxConfig};
-use patchbay_gateway::server::{GatewayOptions, RunningGateway, start};
+use patchbay_gateway::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
@@ -18,6 +20,8 @@ pub struct World {
     pub sandbox: Sandbox,
     pub gateway: RunningGateway,
     pub http: reqwest::Client,
+    /// A client that follows no redirects (to walk an OAuth flow step by step).
+    pub raw: reqwest::Client,
     pub tenant: TenantKeys,
     pub database_url: String,
 }
@@ -99,10 +103,22 @@ impl World {
         world
     }
 
-    /// Like [`World::start_with`], without any connection.
+    /// Like [`World::start_with`], without any connection. The gateway's OAuth app is the
+    /// sandbox's default one (it approves at once and accepts any loopback redirect URI).
     pub async fn bare(config: SandboxConfig) -> World {
+        Self::bare_with_app(config, None).await
+    }
+
+    /// Like [`World::bare`], with the gateway's OAuth app chosen (`None`: the sandbox's
+    /// default app).
+    pub async fn bare_with_app(config: SandboxConfig, app: Option<DialpadApp>) -> World {
         let sandbox = Sandbox::start_local(config).await.unwrap();
         let database_url = db::test_database_url().await;
+        let info = sandbox.info();
+        let dialpad_app = app.unwrap_or(DialpadApp::Credentials {
+            client_id: info.oauth_client_id.clone(),
+            client_secret: Secret::new(info.oauth_client_secret.clone()),
+        });
         let gateway = start(GatewayOptions {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: database_url.clone(),
@@ -110,6 +126,10 @@ impl World {
             dialpad_base_url: sandbox.url().parse().unwrap(),
             public_url: None,
             max_body_bytes: 1024 * 1024,
+            onboarding: Onboarding {
+                dialpad_app,
+                session_key: None,
+            },
         })
         .await
         .unwrap();
@@ -117,11 +137,17 @@ impl World {
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap();
+        let raw = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         let tenant = new_tenant(&gateway, "Acme SaaS").await;
         World {
             sandbox,
             gateway,
             http,
+            raw,
             tenant,
             database_url,
         }
