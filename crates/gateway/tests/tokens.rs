@@ -257,4 +257,29 @@ async fn deleting_an_oauth_connection_revokes_its_tokens_at_dialpad() {
         .unwrap()
         .status();
     assert_eq!(status, 401, "the access token still works after the delete");
+
+    // A token the gateway knows expired is refreshed first: Dialpad deauthorizes only with
+    // a live one, and revokes the whole authorization with it.
+    let (access, refresh) = world.sandbox_tokens("offline_access").await;
+    me.post(
+        "/v1/connections/dialpad/stale",
+        json!({"credentials": {"type": "oauth", "accessToken": access, "refreshToken": refresh,
+            "expiresAt": (Utc::now() - chrono::Duration::minutes(1)).to_rfc3339()}}),
+    )
+    .await
+    .ok(201);
+    me.delete("/v1/connections/dialpad/stale").await.ok(204);
+    assert_eq!(
+        world
+            .sandbox_requests("POST /oauth2/deauthorize", 204)
+            .await,
+        2
+    );
+    // Deauthorized with a live token (an expired one would have been a 401 there).
+    assert_eq!(
+        world
+            .sandbox_requests("POST /oauth2/deauthorize", 401)
+            .await,
+        0
+    );
 }

@@ -408,11 +408,41 @@ pub(crate) async fn remove(
         (state.connectors.get(connector_id), &deleted.credentials)
     {
         // The row is gone either way; a failed revocation is logged, not answered.
-        if let Err(err) = connector.revoke(&credentials.credential()).await {
+        if let Err(err) = revoke(connector.as_ref(), credentials).await {
             tracing::warn!(connection = %deleted.id, error = %err, "could not revoke the deleted connection's credentials upstream");
         }
     }
     Ok(())
+}
+
+/// Revokes `credentials` at the provider. Dialpad deauthorizes only with a live access
+/// token: an expired one is refreshed first (the refresh token then goes with it).
+async fn revoke(
+    connector: &dyn Connector,
+    credentials: &Credentials,
+) -> Result<(), ConnectorError> {
+    if let (
+        Some(oauth),
+        Credentials::OAuth {
+            refresh_token: Some(refresh_token),
+            expires_at: Some(expires_at),
+            ..
+        },
+    ) = (connector.oauth(), credentials)
+        && *expires_at <= Utc::now() + chrono::Duration::seconds(30)
+    {
+        match oauth.refresh(refresh_token).await {
+            Ok(tokens) => {
+                return connector
+                    .revoke(&Credential::bearer(tokens.access_token.expose()))
+                    .await;
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "the deleted connection's refresh token no longer works")
+            }
+        }
+    }
+    connector.revoke(&credentials.credential()).await
 }
 
 /// `GET /v1/connections` query.
