@@ -15,7 +15,9 @@ use patchbay_core::{Credential, OAuthError, TokenSet};
 
 use crate::connections::ConnectionCache;
 use crate::registry::Connectors;
-use crate::store::{Connection, ConnectionId, ConnectionStatus, Credentials, Rotation, Store};
+use crate::store::{
+    Connection, ConnectionId, ConnectionStatus, Credentials, Rotation, Store, StoreError,
+};
 
 /// Refresh this long before expiry (less for tokens that live under twice as long).
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -190,9 +192,14 @@ impl TokenManager {
                 .store
                 .rotate_credentials(&connection.id, |row| decide(row, stale, oauth))
                 .await
-                .map_err(|e| {
-                    tracing::error!(connection = %connection.id, error = %crate::http::error::chain(&e), "cannot rotate credentials");
-                    TokenError::Internal(e.to_string())
+                .map_err(|e| match e {
+                    StoreError::NotFound => TokenError::Unauthorized {
+                        reason: "the connection was deleted".into(),
+                    },
+                    e => {
+                        tracing::error!(connection = %connection.id, error = %crate::http::error::chain(&e), "cannot rotate credentials");
+                        TokenError::Internal(e.to_string())
+                    }
                 })?;
             match outcome {
                 Ok(after) => return self.settle(connection, stale, &after).await,

@@ -1,6 +1,7 @@
 //! The HTTP API: routes, the OpenAPI document that describes them, and the middleware
 //! stack. Handlers live in one module per resource family.
 
+pub mod callback;
 pub mod connect;
 pub mod connections;
 pub mod connectors;
@@ -217,7 +218,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(docs::openapi))
         .route("/docs", get(docs::page))
         .route("/healthz", get(|| async { "ok" }))
-        .route(oauth::CALLBACK_PATH, get(oauth::callback))
+        .route(oauth::CALLBACK_PATH, get(callback::callback))
         .route("/connect", get(connect::page))
         .route(oauth::DONE_PATH, get(connect::done))
         .route("/connect/assets/connect.css", get(pages::css))
