@@ -438,7 +438,7 @@ async fn revoke(
                     .await;
             }
             Err(e) => {
-                tracing::info!(error = %e, "the deleted connection's refresh token no longer works")
+                tracing::info!(error = %e, "the deleted connection's refresh token no longer works");
             }
         }
     }
