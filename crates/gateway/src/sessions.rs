@@ -7,6 +7,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use patchbay_core::Operation;
 use rand::RngCore as _;
@@ -65,8 +66,11 @@ impl SessionKey {
     }
 
     fn mac(&self) -> Hmac<Sha256> {
-        // HMAC accepts keys of any length; 32 bytes cannot fail.
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!())
+        // HMAC zero-pads a short key to the hash's block size; padding here gives the same
+        // MAC through the infallible fixed-size constructor.
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&self.0);
+        <Hmac<Sha256> as KeyInit>::new(&block.into())
     }
 }
 
