@@ -1,8 +1,8 @@
 //! Session tokens: short-lived, signed capabilities for one connection and some of its
 //! operations, for an end user's browser (`x-session-token`, the Connect page). Compact:
-//! `pbs1.<base64url(JSON claims)>.<base64url(HMAC-SHA256)>`, signed with a key distinct from
-//! the encryption key (`PATCHBAY_SESSION_KEY`, else derived from the keyring), verified in
-//! constant time, stateless (no database read to check one).
+//! `pbs1.<base64url(JSON claims)>.<base64url(HMAC-SHA256)>`, operations as a bitmask, signed
+//! with a key distinct from the encryption key (`PATCHBAY_SESSION_KEY`, else derived from the
+//! keyring), verified in constant time, stateless (no database read to check one).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -89,8 +89,8 @@ pub struct SessionClaims {
     /// Its owner.
     #[serde(rename = "o")]
     pub owner_id: String,
-    /// The operations granted.
-    #[serde(rename = "ops")]
+    /// The operations granted (a bitmask over the operation table on the wire).
+    #[serde(rename = "g", with = "operation_mask")]
     pub operations: Vec<Operation>,
     /// Expiry, epoch seconds.
     #[serde(rename = "exp")]
@@ -104,6 +104,65 @@ impl SessionClaims {
     /// When the session ends.
     pub fn expires(&self) -> DateTime<Utc> {
         DateTime::from_timestamp(self.expires_at, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+}
+
+/// Operations as a bitmask over [`Operation::all`] (model-major), tagged with a digest of
+/// that table: a token made when the table was different does not verify as another grant.
+mod operation_mask {
+    use std::sync::OnceLock;
+
+    use patchbay_core::Operation;
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use sha2::{Digest as _, Sha256};
+
+    #[derive(Serialize, Deserialize)]
+    struct Wire {
+        /// The table's digest.
+        t: u32,
+        /// Bit `i`: the `i`-th operation of the table.
+        m: u64,
+    }
+
+    fn table_tag() -> u32 {
+        static TAG: OnceLock<u32> = OnceLock::new();
+        *TAG.get_or_init(|| {
+            let mut hash = Sha256::new();
+            for op in Operation::all() {
+                hash.update(op.to_string().as_bytes());
+                hash.update([0]);
+            }
+            let digest = hash.finalize();
+            u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+        })
+    }
+
+    pub(super) fn serialize<S: Serializer>(ops: &[Operation], s: S) -> Result<S::Ok, S::Error> {
+        let mut mask = 0u64;
+        for (i, op) in Operation::all().enumerate().take(64) {
+            if ops.contains(&op) {
+                mask |= 1 << i;
+            }
+        }
+        Wire {
+            t: table_tag(),
+            m: mask,
+        }
+        .serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Operation>, D::Error> {
+        let wire = Wire::deserialize(d)?;
+        if wire.t != table_tag() {
+            return Err(D::Error::custom("the operation table changed"));
+        }
+        Ok(Operation::all()
+            .enumerate()
+            .take(64)
+            .filter(|(i, _)| wire.m & (1 << i) != 0)
+            .map(|(_, op)| op)
+            .collect())
     }
 }
 
@@ -212,6 +271,16 @@ mod tests {
         // An expired token whose signature is wrong is invalid, not expired.
         let old = issue(&SessionKey::default(), &claims(now.timestamp() - 10));
         assert_eq!(verify(&key, &old, now), Err(SessionError::Invalid));
+    }
+
+    #[test]
+    fn every_operation_survives_the_mask_and_tokens_stay_short() {
+        let key = SessionKey::default();
+        let mut c = claims(Utc::now().timestamp() + 60);
+        c.operations = Operation::all().collect();
+        let token = issue(&key, &c);
+        assert_eq!(verify(&key, &token, Utc::now()).unwrap(), c);
+        assert!(token.len() < 300, "{} characters", token.len());
     }
 
     #[test]
