@@ -14,6 +14,7 @@ use crate::context::{ConnectionContext, Credential};
 use crate::cursor::{Cursor, CursorError};
 use crate::error_code::{ErrorBody, ErrorCode};
 use crate::model_id::ModelId;
+use crate::oauth::OAuthClient;
 use crate::operation::{Operation, OperationKind};
 use crate::provider_values::ProviderValues;
 use crate::query::{ListOptions, RetrieveOptions};
@@ -306,6 +307,13 @@ pub trait Connector: Send + Sync + fmt::Debug {
     async fn revoke(&self, credential: &Credential) -> Result<(), ConnectorError> {
         let _ = credential;
         Ok(())
+    }
+
+    /// The provider's OAuth client, when this connector was configured with an OAuth app
+    /// (client id, secret, callback URL); `None` when connections can only bring their own
+    /// credentials.
+    fn oauth(&self) -> Option<&dyn OAuthClient> {
+        None
     }
 
     /// One page of `model` resources: at most `options.limit` of them, and a `next` made

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use patchbay_core::{
     AccountInfo, ConnectionContext, Connector, ConnectorDescriptor, ConnectorError, CreateInput,
-    Credential, ListOptions, ModelId, OperationKind, Page, ProviderValues, Resource,
+    Credential, ListOptions, ModelId, OAuthClient, OperationKind, Page, ProviderValues, Resource,
     RetrieveOptions, UpdateInput,
 };
 
@@ -14,6 +14,7 @@ use crate::client::Client;
 use crate::config::DialpadConfig;
 use crate::descriptor::DESCRIPTOR;
 use crate::error::DialpadError;
+use crate::oauth::{DialpadOAuth, OAuthApp};
 use crate::resources::{Api, calls, contacts, transcripts, users, workspaces};
 
 /// The Dialpad connector. Cheap to clone (the HTTP client is shared); holds no credential:
@@ -21,12 +22,14 @@ use crate::resources::{Api, calls, contacts, transcripts, users, workspaces};
 #[derive(Clone)]
 pub struct DialpadConnector {
     client: Client,
+    oauth: Option<DialpadOAuth>,
 }
 
 impl std::fmt::Debug for DialpadConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DialpadConnector")
             .field("client", &self.client)
+            .field("oauth", &self.oauth)
             .finish()
     }
 }
@@ -36,7 +39,16 @@ impl DialpadConnector {
     pub fn new(config: DialpadConfig) -> Result<Self, DialpadError> {
         Ok(Self {
             client: Client::new(config)?,
+            oauth: None,
         })
+    }
+
+    /// The same connector, able to onboard connections through `app` (OAuth onboarding and
+    /// token refresh).
+    #[must_use]
+    pub fn with_oauth(mut self, app: OAuthApp) -> Self {
+        self.oauth = Some(DialpadOAuth::new(&self.client, app));
+        self
     }
 
     /// Checks that `credential` (an OAuth token or an API key) works, and says which
@@ -73,6 +85,10 @@ impl Connector for DialpadConnector {
 
     async fn revoke(&self, credential: &Credential) -> Result<(), ConnectorError> {
         DialpadConnector::revoke(self, credential).await
+    }
+
+    fn oauth(&self) -> Option<&dyn OAuthClient> {
+        self.oauth.as_ref().map(|o| o as &dyn OAuthClient)
     }
 
     async fn list(

@@ -1,6 +1,7 @@
 //! Patchbay's Dialpad connector: [`DialpadConnector`] implements `patchbay_core::Connector`
 //! over Dialpad API v2 (contacts, users, offices, calls, transcripts), with its
-//! [`DESCRIPTOR`]; [`types`] holds Dialpad's wire types, shared with the sandbox.
+//! [`DESCRIPTOR`], and [`DialpadOAuth`] for OAuth onboarding; [`types`] holds Dialpad's wire
+//! types, shared with the sandbox.
 
 mod account;
 mod client;
@@ -9,6 +10,7 @@ mod connector;
 mod descriptor;
 mod error;
 mod mapping;
+mod oauth;
 mod paging;
 mod resources;
 
@@ -21,3 +23,4 @@ pub use config::{DialpadConfig, PRODUCTION_URL, RetryPolicy};
 pub use connector::DialpadConnector;
 pub use descriptor::DESCRIPTOR;
 pub use error::DialpadError;
+pub use oauth::{DialpadOAuth, OAuthApp};

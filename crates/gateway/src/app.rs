@@ -13,7 +13,9 @@ use crate::auth::Authenticator;
 use crate::connections::ConnectionCache;
 use crate::registry::Connectors;
 use crate::reports::Reports;
+use crate::sessions::SessionKey;
 use crate::store::Store;
+use crate::tokens::TokenManager;
 use crate::unified::cursor::CursorSeal;
 use crate::unified::custom::CustomFieldCache;
 
@@ -24,6 +26,8 @@ pub struct AppConfig {
     pub public_url: String,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Signs session tokens (random by default: sessions then die with the process).
+    pub session_key: SessionKey,
 }
 
 impl Default for AppConfig {
@@ -31,6 +35,7 @@ impl Default for AppConfig {
         Self {
             public_url: "http://127.0.0.1:8080".into(),
             max_body_bytes: 1024 * 1024,
+            session_key: SessionKey::default(),
         }
     }
 }
@@ -52,6 +57,8 @@ pub struct AppInner {
     pub cursors: CursorSeal,
     /// Dialpad reports (stats jobs, call-center reports) and their timing.
     pub reports: Reports,
+    /// Credentials for connector calls, refreshed as needed.
+    pub tokens: TokenManager,
     /// Settings.
     pub config: AppConfig,
 }
@@ -78,9 +85,11 @@ impl AppState {
         cursor_key: [u8; 32],
         config: AppConfig,
     ) -> Self {
+        let connections = ConnectionCache::new(store.clone());
         Self(Arc::new(AppInner {
             auth: Authenticator::new(store.clone()),
-            connections: ConnectionCache::new(store.clone()),
+            tokens: TokenManager::new(store.clone(), connectors.clone(), connections.clone()),
+            connections,
             custom_fields: CustomFieldCache::new(store.clone()),
             cursors: CursorSeal::new(cursor_key),
             store,

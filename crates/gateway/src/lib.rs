@@ -16,5 +16,7 @@ pub mod http;
 pub mod registry;
 pub mod reports;
 pub mod server;
+pub mod sessions;
 pub mod store;
+pub mod tokens;
 pub mod unified;

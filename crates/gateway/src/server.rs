@@ -6,15 +6,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use patchbay_core::Connector;
-use patchbay_dialpad::{DialpadConfig, DialpadConnector};
+use patchbay_core::{Connector, Secret};
+use patchbay_dialpad::{DialpadConfig, DialpadConnector, OAuthApp};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::app::{AppConfig, AppState, Application};
 use crate::crypto::Keyring;
+use crate::http::oauth::CALLBACK_PATH;
 use crate::registry::Connectors;
 use crate::reports::{Reports, ReportsConfig, poller};
+use crate::sessions::{DERIVATION_CONTEXT, SessionKey};
 use crate::store::{Store, StoreError};
 
 /// What a gateway needs to start.
@@ -34,6 +36,41 @@ pub struct GatewayOptions {
     pub max_body_bytes: usize,
     /// Stats-job timing (poll delays, cache windows, clock).
     pub reports: ReportsConfig,
+    /// OAuth onboarding and sessions.
+    pub onboarding: Onboarding,
+}
+
+/// How the gateway onboards end users: its Dialpad OAuth app and its session key.
+#[derive(Debug, Clone, Default)]
+pub struct Onboarding {
+    /// Dialpad's OAuth app.
+    pub dialpad_app: DialpadApp,
+    /// The key session tokens are signed with; derived from the keyring
+    /// ([`crate::sessions::DERIVATION_CONTEXT`]) when `None`. Every instance sharing a
+    /// database must use the same one.
+    pub session_key: Option<SessionKey>,
+}
+
+/// Which OAuth app the gateway uses at Dialpad.
+#[derive(Debug, Clone, Default)]
+pub enum DialpadApp {
+    /// None: connections bring their own credentials; authorization answers 501.
+    #[default]
+    None,
+    /// A registered app (`PATCHBAY_DIALPAD_CLIENT_ID`, `PATCHBAY_DIALPAD_CLIENT_SECRET`),
+    /// whose redirect URI is the public URL plus `/v1/oauth/callback`.
+    Credentials {
+        /// The client id.
+        client_id: String,
+        /// The client secret.
+        client_secret: Secret,
+    },
+    /// Registers a new app with the Dialpad sandbox at `dialpad_base_url` once the public
+    /// URL is known (`serve --sandbox`, tests); `consent` shows the sandbox's consent page.
+    RegisterWithSandbox {
+        /// Whether the sandbox asks the user to Allow or Deny.
+        consent: bool,
+    },
 }
 
 /// Why a gateway could not start.
@@ -53,6 +90,9 @@ pub enum StartError {
     /// The Dialpad connector could not be built.
     #[error("cannot build the Dialpad connector: {0}")]
     Connector(String),
+    /// The OAuth app could not be registered with the sandbox.
+    #[error("cannot register an OAuth app with the Dialpad sandbox: {0}")]
+    Register(String),
 }
 
 /// A gateway serving in the background.
@@ -123,23 +163,27 @@ pub async fn start_with_store(
     store: Store,
     options: GatewayOptions,
 ) -> Result<RunningGateway, StartError> {
-    let dialpad = DialpadConnector::new(DialpadConfig {
+    // Reports call Dialpad with each connection's credentials; they need no OAuth app.
+    let reports_connector = DialpadConnector::new(DialpadConfig {
         base_url: options.dialpad_base_url.clone(),
         ..DialpadConfig::default()
     })
     .map_err(|e| StartError::Connector(e.to_string()))?;
-    let reports = Reports::new(dialpad.clone(), options.reports.clone());
-    let connectors = Connectors::new([Arc::new(dialpad) as Arc<dyn Connector>]);
+    let reports = Reports::new(reports_connector, options.reports.clone());
     let cursor_key = options.keyring.derive_key(b"patchbay/cursors/v1");
     let listener_addr = options.listen;
     let mut config = AppConfig {
         max_body_bytes: options.max_body_bytes,
+        session_key: options.onboarding.session_key.clone().unwrap_or_else(|| {
+            SessionKey::from_bytes(options.keyring.derive_key(DERIVATION_CONTEXT))
+        }),
         ..AppConfig::default()
     };
-    // The public URL defaults to the bound address, known only after binding.
+    // The public URL defaults to the bound address, known only after binding; the OAuth
+    // app's redirect URI is made from it, so connectors are built after binding too.
     let placeholder = AppState::new(
         store.clone(),
-        connectors.clone(),
+        Connectors::default(),
         reports.clone(),
         cursor_key,
         config.clone(),
@@ -160,6 +204,7 @@ pub async fn start_with_store(
         .unwrap_or_else(|| format!("http://{addr}"))
         .trim_end_matches('/')
         .to_owned();
+    let connectors = connectors(&options, &config.public_url).await?;
     let poller = poller::spawn(store.clone(), reports.clone());
     let state = AppState::new(store, connectors, reports, cursor_key, config);
     let app = app.with_state(state.clone());
@@ -173,5 +218,73 @@ pub async fn start_with_store(
         stop: Some(stop),
         task,
         poller,
+    })
+}
+
+/// The served connectors, Dialpad's with its OAuth app when there is one.
+async fn connectors(options: &GatewayOptions, public_url: &str) -> Result<Connectors, StartError> {
+    let mut dialpad = DialpadConnector::new(DialpadConfig {
+        base_url: options.dialpad_base_url.clone(),
+        ..DialpadConfig::default()
+    })
+    .map_err(|e| StartError::Connector(e.to_string()))?;
+    let redirect_uri: url::Url = format!("{public_url}{CALLBACK_PATH}")
+        .parse()
+        .map_err(|e| StartError::Connector(format!("the public URL {public_url}: {e}")))?;
+    let app = match &options.onboarding.dialpad_app {
+        DialpadApp::None => None,
+        DialpadApp::Credentials {
+            client_id,
+            client_secret,
+        } => Some(OAuthApp {
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+            redirect_uri,
+        }),
+        DialpadApp::RegisterWithSandbox { consent } => {
+            Some(register_with_sandbox(&options.dialpad_base_url, redirect_uri, *consent).await?)
+        }
+    };
+    if let Some(app) = app {
+        tracing::info!(client_id = %app.client_id, redirect_uri = %app.redirect_uri, "OAuth onboarding enabled");
+        dialpad = dialpad.with_oauth(app);
+    }
+    Ok(Connectors::new([Arc::new(dialpad) as Arc<dyn Connector>]))
+}
+
+/// Registers an OAuth app for `redirect_uri` with the sandbox's control API.
+async fn register_with_sandbox(
+    sandbox: &url::Url,
+    redirect_uri: url::Url,
+    consent: bool,
+) -> Result<OAuthApp, StartError> {
+    #[derive(serde::Deserialize)]
+    struct Registered {
+        client_id: String,
+        client_secret: String,
+    }
+    let fail = |e: &dyn std::fmt::Display| StartError::Register(e.to_string());
+    let url = sandbox.join("_sandbox/apps").map_err(|e| fail(&e))?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| fail(&e))?;
+    let answer = http
+        .post(url)
+        .json(&serde_json::json!({
+            "name": "Patchbay",
+            "redirect_uris": [redirect_uri.as_str()],
+            "consent": consent,
+        }))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| fail(&e.without_url()))?;
+    let registered: Registered = answer.json().await.map_err(|e| fail(&e.without_url()))?;
+    Ok(OAuthApp {
+        client_id: registered.client_id,
+        client_secret: Secret::new(registered.client_secret),
+        redirect_uri,
     })
 }

@@ -66,8 +66,13 @@ impl Client {
         })
     }
 
+    /// The shared HTTP client (no redirects, timeouts), for the OAuth token calls.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// The URL of `segments` under the base URL, each segment percent-encoded.
-    fn url(&self, segments: &[&str]) -> Url {
+    pub(crate) fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.base.clone();
         // `new` checked the base can carry a path.
         if let Ok(mut path) = url.path_segments_mut() {

@@ -8,6 +8,7 @@ mod account;
 mod calls;
 mod contacts;
 mod failures;
+mod oauth;
 mod transcripts;
 mod users;
 mod wire;

@@ -83,10 +83,7 @@ impl Offline {
         let connectors =
             Connectors::new([std::sync::Arc::new(dialpad) as std::sync::Arc<dyn Connector>]);
         let state = AppState::new(store, connectors, reports, cursor_key, AppConfig::default());
-        let selector = Selector {
-            connector_id: connector_id.to_owned(),
-            owner_id: owner_id.to_owned(),
-        };
+        let selector = Selector::new(connector_id, owner_id);
         Ok((state, tenant, selector))
     }
 }

@@ -15,7 +15,8 @@ use super::{CliError, shutdown_signal};
 use crate::config::{DatabaseArgs, ENCRYPTION_KEY_VAR, keyring_from, keyring_from_env};
 use crate::crypto::Keyring;
 use crate::reports::ReportsConfig;
-use crate::server::{GatewayOptions, RunningGateway, start};
+use crate::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
+use crate::sessions::{MAX_TTL_SECS, SessionKey};
 use crate::store::{ConnectionStatus, Credentials, Store};
 
 /// How long in-flight requests get to finish after SIGTERM.
@@ -23,6 +24,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 const DEMO_TENANT: &str = "Sandbox demo";
 const DEMO_OWNER: &str = "demo";
+const OAUTH_DEMO_OWNER: &str = "oauth-demo";
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -44,6 +46,28 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PATCHBAY_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// The client id of the gateway's Dialpad OAuth app (OAuth onboarding and token
+    /// refresh); its redirect URI is the public URL plus /v1/oauth/callback.
+    #[arg(
+        long,
+        env = "PATCHBAY_DIALPAD_CLIENT_ID",
+        requires = "dialpad_client_secret"
+    )]
+    pub dialpad_client_id: Option<String>,
+    /// The client secret of that app (never printed or logged).
+    #[arg(
+        long,
+        env = "PATCHBAY_DIALPAD_CLIENT_SECRET",
+        hide_env_values = true,
+        value_parser = parse_secret,
+        requires = "dialpad_client_id"
+    )]
+    pub dialpad_client_secret: Option<Secret>,
+    /// The key session tokens are signed with: 32 bytes, base64. When unset it is derived
+    /// from the first key of PATCHBAY_ENCRYPTION_KEY (so rotating that key ends sessions).
+    /// Every instance sharing a database needs the same one.
+    #[arg(long, env = "PATCHBAY_SESSION_KEY", hide_env_values = true, value_parser = parse_session_key)]
+    pub session_key: Option<SessionKey>,
     /// First look: run against an in-process Dialpad sandbox, with a demo tenant and an
     /// authorized `dialpad`/`demo` connection. Without PATCHBAY_ENCRYPTION_KEY, a
     /// development key is kept in --dev-key-file.
@@ -81,6 +105,15 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Serve(format!("sandbox URL: {e}")))?,
         None => args.dialpad_base_url.clone(),
     };
+    let dialpad_app = match (&args.dialpad_client_id, &args.dialpad_client_secret) {
+        (Some(client_id), Some(client_secret)) => DialpadApp::Credentials {
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+        },
+        // The sandbox gets an app of its own, with the consent page an end user would see.
+        _ if args.sandbox => DialpadApp::RegisterWithSandbox { consent: true },
+        _ => DialpadApp::None,
+    };
     let gateway = start(GatewayOptions {
         listen: args.listen,
         database_url: args.database.database.clone(),
@@ -89,6 +122,10 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         public_url: args.public_url.clone(),
         max_body_bytes: args.max_body_bytes,
         reports: ReportsConfig::default(),
+        onboarding: Onboarding {
+            dialpad_app,
+            session_key: args.session_key.clone(),
+        },
     })
     .await
     .map_err(|e| CliError::Serve(super::error_chain(&e)))?;
@@ -106,6 +143,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
             publishable_key: None,
             secret_key: None,
             connection: None,
+            connect_url: None,
         })?,
     }
     shutdown_signal().await;
@@ -115,6 +153,18 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         sandbox.shutdown().await?;
     }
     Ok(())
+}
+
+fn parse_secret(value: &str) -> Result<Secret, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err("the client secret is empty".into());
+    }
+    Ok(Secret::new(value))
+}
+
+fn parse_session_key(value: &str) -> Result<SessionKey, String> {
+    SessionKey::parse(value).map_err(|e| e.to_string())
 }
 
 /// The development keyring of `--sandbox`: read from `path`, or made and saved there
@@ -145,6 +195,8 @@ struct Demo {
     tenant_id: String,
     publishable_key: String,
     secret_key: Secret,
+    /// The Connect page of the `dialpad`/`oauth-demo` connection, for a first OAuth try.
+    connect_url: Option<String>,
 }
 
 /// The demo tenant (reused across runs, with a fresh secret key each run since keys are
@@ -189,11 +241,54 @@ async fn demo(gateway: &RunningGateway, sandbox: &Sandbox) -> Result<Demo, CliEr
         .connections
         .invalidate(&tenant.id, "dialpad", DEMO_OWNER)
         .await;
+    let connect_url = connect_demo(state, &tenant.id, &operations).await?;
     Ok(Demo {
         tenant_id: tenant.id.to_string(),
         publishable_key: tenant.publishable_key,
         secret_key: secret.secret,
+        connect_url,
     })
+}
+
+/// A `dialpad`/`oauth-demo` connection to authorize through the Connect page, and a
+/// 24-hour session for it; `None` without an OAuth app.
+async fn connect_demo(
+    state: &crate::app::AppState,
+    tenant: &crate::store::TenantId,
+    operations: &[Operation],
+) -> Result<Option<String>, CliError> {
+    if state
+        .connectors
+        .get("dialpad")
+        .and_then(|c| c.oauth())
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let connection = match state
+        .store
+        .connection(tenant, "dialpad", OAUTH_DEMO_OWNER)
+        .await?
+    {
+        Some(c) => c,
+        None => {
+            state
+                .store
+                .upsert_connection(tenant, "dialpad", OAUTH_DEMO_OWNER, operations)
+                .await?
+                .0
+        }
+    };
+    let (token, _) = crate::http::sessions::issue_for(
+        state,
+        &connection,
+        connection.operations.clone(),
+        MAX_TTL_SECS,
+    );
+    let mut url = url::Url::parse(&format!("{}/connect", state.config.public_url))
+        .map_err(|e| CliError::Serve(format!("public URL: {e}")))?;
+    url.query_pairs_mut().append_pair("session", &token);
+    Ok(Some(url.into()))
 }
 
 #[derive(Serialize)]
@@ -211,6 +306,8 @@ struct ReadyLine {
     secret_key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     connection: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connect_url: Option<String>,
 }
 
 fn print_ready(line: &ReadyLine) -> Result<(), CliError> {
@@ -235,6 +332,7 @@ fn print_demo(gateway: &RunningGateway, sandbox: &Sandbox, demo: &Demo) -> Resul
          Secret key      {sk}   (shown once; a new one is made on each start)\n\
          Connection      dialpad / {DEMO_OWNER} (authorized)\n\
          API reference   {url}/docs\n\
+         {connect}\
          \n\
          List contacts:\n  curl -s '{url}/v1/resources/genericContact?limit=5' {auth}\n\
          \n\
@@ -246,6 +344,10 @@ fn print_demo(gateway: &RunningGateway, sandbox: &Sandbox, demo: &Demo) -> Resul
         sandbox_url = sandbox.url(),
         tenant = demo.tenant_id,
         pk = demo.publishable_key,
+        connect = demo.connect_url.as_ref().map_or_else(String::new, |u| format!(
+            "\nOAuth onboarding: the Connect page of dialpad / {OAUTH_DEMO_OWNER} (open it in a \
+             browser; valid 24 hours):\n  {u}\n"
+        )),
     );
     {
         let mut out = std::io::stdout().lock();
@@ -259,5 +361,6 @@ fn print_demo(gateway: &RunningGateway, sandbox: &Sandbox, demo: &Demo) -> Resul
         publishable_key: Some(demo.publishable_key.clone()),
         secret_key: Some(sk.to_owned()),
         connection: Some(serde_json::json!({"connectorId": "dialpad", "ownerId": DEMO_OWNER})),
+        connect_url: demo.connect_url.clone(),
     })
 }

@@ -16,7 +16,9 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, OptionalJson, Tenant};
 use crate::app::AppState;
-use crate::store::{Connection, ConnectionFilter, ConnectionStatus, Credentials};
+use crate::store::{
+    Connection, ConnectionFilter, ConnectionId, ConnectionStatus, Credentials, TenantId,
+};
 use crate::unified::field_error;
 use crate::unified::target::connector;
 
@@ -130,7 +132,7 @@ pub struct ConnectionInput {
     pub credentials: Option<CredentialsInput>,
 }
 
-fn operations(
+pub(crate) fn operations(
     connector: &dyn Connector,
     given: Option<Vec<String>>,
 ) -> ApiResult<Option<Vec<Operation>>> {
@@ -301,7 +303,7 @@ async fn save(
     Ok((connection, created))
 }
 
-fn check_owner_id(owner_id: &str) -> ApiResult<()> {
+pub(crate) fn check_owner_id(owner_id: &str) -> ApiResult<()> {
     if owner_id.is_empty() || owner_id.len() > 255 || owner_id.chars().any(char::is_control) {
         return Err(field_error(
             "ownerId",
@@ -312,7 +314,7 @@ fn check_owner_id(owner_id: &str) -> ApiResult<()> {
     Ok(())
 }
 
-fn not_found(connector_id: &str, owner_id: &str) -> ApiError {
+pub(crate) fn not_found(connector_id: &str, owner_id: &str) -> ApiError {
     ApiError::new(
         ErrorCode::ConnectionNotFound,
         format!("there is no `{connector_id}` connection for owner `{owner_id}`"),
@@ -370,24 +372,77 @@ pub async fn delete(
     tenant: Tenant,
     Path((connector_id, owner_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
+    remove(&state, &tenant.id, &connector_id, &owner_id, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes the tenant's connection (only if its id is `only`, when given), then revokes its
+/// credentials upstream. Shared with the session routes.
+pub(crate) async fn remove(
+    state: &AppState,
+    tenant: &TenantId,
+    connector_id: &str,
+    owner_id: &str,
+    only: Option<&ConnectionId>,
+) -> ApiResult<()> {
+    if let Some(only) = only {
+        let current = state
+            .store
+            .connection(tenant, connector_id, owner_id)
+            .await?;
+        if current.is_none_or(|c| &c.id != only) {
+            return Err(not_found(connector_id, owner_id));
+        }
+    }
     let deleted = state
         .store
-        .delete_connection(&tenant.id, &connector_id, &owner_id)
+        .delete_connection(tenant, connector_id, owner_id)
         .await?
-        .ok_or_else(|| not_found(&connector_id, &owner_id))?;
+        .ok_or_else(|| not_found(connector_id, owner_id))?;
     state
         .connections
-        .invalidate(&tenant.id, &connector_id, &owner_id)
+        .invalidate(tenant, connector_id, owner_id)
         .await;
+    state.tokens.forget(&deleted.id).await;
     if let (Some(connector), Some(credentials)) =
-        (state.connectors.get(&connector_id), &deleted.credentials)
+        (state.connectors.get(connector_id), &deleted.credentials)
     {
         // The row is gone either way; a failed revocation is logged, not answered.
-        if let Err(err) = connector.revoke(&credentials.credential()).await {
+        if let Err(err) = revoke(connector.as_ref(), credentials).await {
             tracing::warn!(connection = %deleted.id, error = %err, "could not revoke the deleted connection's credentials upstream");
         }
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
+}
+
+/// Revokes `credentials` at the provider. Dialpad deauthorizes only with a live access
+/// token: an expired one is refreshed first (the refresh token then goes with it).
+async fn revoke(
+    connector: &dyn Connector,
+    credentials: &Credentials,
+) -> Result<(), ConnectorError> {
+    if let (
+        Some(oauth),
+        Credentials::OAuth {
+            refresh_token: Some(refresh_token),
+            expires_at: Some(expires_at),
+            ..
+        },
+    ) = (connector.oauth(), credentials)
+        && *expires_at <= Utc::now() + chrono::Duration::seconds(30)
+    {
+        match oauth.refresh(refresh_token).await {
+            Ok(tokens) => {
+                return connector
+                    .revoke(&Credential::bearer(tokens.access_token.expose()))
+                    .await;
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "the deleted connection's refresh token no longer works");
+            }
+        }
+    }
+    connector.revoke(&credentials.credential()).await
 }
 
 /// `GET /v1/connections` query.

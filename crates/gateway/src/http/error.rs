@@ -11,6 +11,7 @@ use patchbay_core::{
 };
 
 use crate::store::StoreError;
+use crate::tokens::TokenError;
 
 /// An error answered as `{"error", "message", "details"?}` with the code's status.
 #[derive(Debug)]
@@ -163,6 +164,32 @@ impl From<StoreError> for ApiError {
             other => Self::internal(DisplayChain(&other)),
         }
     }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::Unauthorized { reason } => Self::new(
+                ErrorCode::ConnectionUnauthorized,
+                format!("{reason}; authorize the connection again"),
+            ),
+            TokenError::Unavailable => Self::new(
+                ErrorCode::UpstreamUnavailable,
+                "the provider's token endpoint is unavailable; try again shortly",
+            ),
+            TokenError::Upstream(cause) => Self {
+                body: ErrorBody::from_code(ErrorCode::UpstreamError),
+                retry_after: None,
+                cause: Some(cause),
+            },
+            TokenError::Internal(cause) => Self::internal(cause),
+        }
+    }
+}
+
+/// `error` with its sources, `: `-separated, for logs.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    DisplayChain(error).to_string()
 }
 
 /// Displays an error with its sources, for logs.

@@ -94,10 +94,7 @@ impl FromRequestParts<AppState> for ConnectionHeaders {
         let connector = header_str(&parts.headers, "x-connector-id")?.filter(|s| !s.is_empty());
         let owner = header_str(&parts.headers, "x-owner-id")?.filter(|s| !s.is_empty());
         match (connector, owner) {
-            (Some(connector_id), Some(owner_id)) => Ok(Self(Selector {
-                connector_id: connector_id.to_owned(),
-                owner_id: owner_id.to_owned(),
-            })),
+            (Some(connector_id), Some(owner_id)) => Ok(Self(Selector::new(connector_id, owner_id))),
             _ => Err(ApiError::new(
                 ErrorCode::BadRequest,
                 "choose the connection with the `x-connector-id` and `x-owner-id` headers",

@@ -4,7 +4,7 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use patchbay_core::{ErrorCode, SupportedFields, UnifiedField, ValidationCode};
+use patchbay_core::{ErrorCode, ModelId, SupportedFields, UnifiedField, ValidationCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -12,7 +12,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Tenant};
 use super::resources::model;
 use crate::app::AppState;
-use crate::store::{ConnectionId, CustomField, CustomFieldDef};
+use crate::store::{ConnectionId, CustomField, CustomFieldDef, TenantId};
 use crate::unified::custom::validate;
 use crate::unified::field_error;
 use crate::unified::target::connector;
@@ -89,33 +89,56 @@ pub async fn list(
     RawQuery(q): RawQuery,
 ) -> ApiResult<axum::Json<FieldPage>> {
     let model = model(&name)?;
-    let (limit, offset) = paging(&state, &tenant, q.as_deref())?;
-    let mut fields = match header(&headers, "x-connector-id") {
+    let connection = connection_in_headers(&state, &tenant, &headers).await?;
+    let connector_id = header(&headers, "x-connector-id");
+    page(
+        &state,
+        &tenant.id,
+        connector_id,
+        connection.as_ref(),
+        model,
+        q.as_deref(),
+    )
+    .await
+    .map(axum::Json)
+}
+
+/// A page of `model`'s fields for `tenant`: through `connector_id` when given, with the
+/// custom fields in effect (`connection`'s own too). Shared with the session routes.
+pub async fn page(
+    state: &AppState,
+    tenant: &TenantId,
+    connector_id: Option<&str>,
+    connection: Option<&ConnectionId>,
+    model: ModelId,
+    q: Option<&str>,
+) -> ApiResult<FieldPage> {
+    let (limit, offset) = paging(state, tenant, q)?;
+    let mut fields = match connector_id {
         Some(id) => {
-            let connector = connector(&state, id)?;
+            let connector = connector(state, id)?;
             connector.descriptor().fields(model).unified()
         }
         None => SupportedFields::of_model(model).unified(),
     };
-    let connection = connection_in_headers(&state, &tenant, &headers).await?;
     let custom = state
         .custom_fields
-        .get(&tenant.id, model, connection.as_ref())
+        .get(tenant, model, connection)
         .await
         .map_err(ApiError::internal)?;
     fields.extend(custom.unified());
     let total = fields.len();
     let data: Vec<UnifiedField> = fields.into_iter().skip(offset).take(limit).collect();
     let end = offset + data.len();
-    let next = (end < total).then(|| state.cursors.seal(&scope(&tenant), &end.to_string()));
-    Ok(axum::Json(FieldPage { data, next }))
+    let next = (end < total).then(|| state.cursors.seal(&scope(tenant), &end.to_string()));
+    Ok(FieldPage { data, next })
 }
 
-fn scope(tenant: &Tenant) -> String {
-    format!("fields:{}", tenant.id)
+fn scope(tenant: &TenantId) -> String {
+    format!("fields:{tenant}")
 }
 
-fn paging(state: &AppState, tenant: &Tenant, q: Option<&str>) -> ApiResult<(usize, usize)> {
+fn paging(state: &AppState, tenant: &TenantId, q: Option<&str>) -> ApiResult<(usize, usize)> {
     let mut limit = 100;
     let mut offset = 0;
     for (k, v) in url::form_urlencoded::parse(q.unwrap_or("").as_bytes()) {

@@ -1,14 +1,21 @@
 //! The HTTP API: routes, the OpenAPI document that describes them, and the middleware
 //! stack. Handlers live in one module per resource family.
 
+pub mod callback;
+pub mod connect;
 pub mod connections;
 pub mod connectors;
 pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod fields;
+pub mod oauth;
+pub mod pages;
 pub mod reports;
 pub mod resources;
+pub mod session_api;
+pub mod sessions;
+pub mod settings;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -44,6 +51,20 @@ use crate::app::AppState;
         connections::create,
         connections::update,
         connections::delete,
+        oauth::authorize,
+        sessions::create,
+        settings::retrieve,
+        settings::update,
+        session_api::list,
+        session_api::create,
+        session_api::retrieve,
+        session_api::update,
+        session_api::delete,
+        session_api::model_fields,
+        session_api::connection,
+        session_api::delete_connection,
+        session_api::authorize,
+        session_api::connector_view,
         connectors::list,
         connectors::retrieve,
         fields::list,
@@ -88,6 +109,9 @@ use crate::app::AppState;
         (name = "connectors", description = "What each provider supports."),
         (name = "models", description = "Unified fields and your custom fields."),
         (name = "reports", description = "Dialpad analytics: stats jobs (polled for you, deduplicated within Dialpad's cache window) and call-center reports."),
+        (name = "sessions", description = "Short-lived tokens for your end users' browsers."),
+        (name = "session", description = "The session-mode routes (`x-session-token`): one connection, the operations the session grants."),
+        (name = "settings", description = "Your settings: the redirect allow-list of OAuth onboarding."),
     )
 )]
 #[derive(Debug)]
@@ -107,6 +131,13 @@ impl Modify for Security {
                     .description(Some("A secret key, `sk_…`."))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "sessionToken",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-session-token",
+                "A session token from `POST /v1/connections/{connectorId}/{ownerId}/sessions`.",
+            ))),
         );
         components.add_security_scheme(
             "apiKeyPair",
@@ -149,6 +180,41 @@ pub fn router(state: AppState) -> Router {
                 .patch(connections::update)
                 .delete(connections::delete),
         )
+        .route(
+            "/v1/connections/{connector_id}/{owner_id}/authorization",
+            post(oauth::authorize),
+        )
+        .route(
+            "/v1/connections/{connector_id}/{owner_id}/sessions",
+            post(sessions::create),
+        )
+        .route(
+            "/v1/settings",
+            get(settings::retrieve).patch(settings::update),
+        )
+        .route(
+            "/v1/s/resources/{model}",
+            get(session_api::list).post(session_api::create),
+        )
+        .route(
+            "/v1/s/resources/{model}/{id}",
+            get(session_api::retrieve)
+                .patch(session_api::update)
+                .delete(session_api::delete),
+        )
+        .route(
+            "/v1/s/models/{model}/fields",
+            get(session_api::model_fields),
+        )
+        .route(
+            "/v1/s/connection",
+            get(session_api::connection).delete(session_api::delete_connection),
+        )
+        .route(
+            "/v1/s/connection/authorization",
+            post(session_api::authorize),
+        )
+        .route("/v1/s/connector", get(session_api::connector_view))
         .route("/v1/connectors", get(connectors::list))
         .route("/v1/connectors/{connector_id}", get(connectors::retrieve))
         .route("/v1/models/{model}/fields", get(fields::list))
@@ -177,6 +243,11 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(docs::openapi))
         .route("/docs", get(docs::page))
         .route("/healthz", get(|| async { "ok" }))
+        .route(oauth::CALLBACK_PATH, get(callback::callback))
+        .route("/connect", get(connect::page))
+        .route(oauth::DONE_PATH, get(connect::done))
+        .route("/connect/assets/connect.css", get(pages::css))
+        .route("/connect/assets/connect.js", get(pages::js))
         .fallback(not_found)
         .with_state(state)
         // Outermost first on the way in: the id is set, then the request is traced with it,

@@ -119,7 +119,7 @@ impl Default for ConnectionFilter {
 }
 
 #[derive(sqlx::FromRow)]
-struct ConnectionRow {
+pub(crate) struct ConnectionRow {
     id: String,
     tenant_id: String,
     connector_id: String,
@@ -165,9 +165,10 @@ macro_rules! columns {
          credentials_version, created_at, updated_at"
     };
 }
+pub(crate) use columns;
 
 impl Store {
-    fn decode_connection(&self, row: ConnectionRow) -> Result<Connection, StoreError> {
+    pub(crate) fn decode_connection(&self, row: ConnectionRow) -> Result<Connection, StoreError> {
         row.decode(self.keyring().ok())
     }
 

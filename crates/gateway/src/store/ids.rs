@@ -136,7 +136,7 @@ fn random_base62(len: usize) -> String {
         .collect()
 }
 
-fn random_base64url<const N: usize>() -> String {
+pub(crate) fn random_base64url<const N: usize>() -> String {
     let mut bytes = [0u8; N];
     OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)

@@ -20,9 +20,13 @@ mod connections;
 mod credentials;
 mod custom_fields;
 mod error;
+mod events;
 mod ids;
+mod oauth_states;
+mod refresh;
 mod reports;
 mod rotation;
+mod settings;
 mod tenants;
 
 use std::str::FromStr as _;
@@ -42,10 +46,14 @@ pub use connections::{Connection, ConnectionFilter, ConnectionStatus, ParseStatu
 pub use credentials::Credentials;
 pub use custom_fields::{CustomField, CustomFieldDef};
 pub use error::StoreError;
+pub use events::ConnectionEvent;
 pub(crate) use ids::random_id;
 pub use ids::{ConnectionId, InvalidId, TenantId};
+pub use oauth_states::{NewOAuthState, OAUTH_STATE_TTL, OAuthState, StateRefusal, new_state};
+pub use refresh::Rotation;
 pub use reports::{JobStatus, JobStep, NewReportJob, ReportJob};
 pub use rotation::RotationReport;
+pub use settings::TenantSettings;
 pub use tenants::{AuthenticatedKey, NewSecretKey, SecretKeyInfo, Tenant};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");

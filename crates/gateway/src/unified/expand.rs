@@ -51,10 +51,10 @@ pub async fn expand(
         .map(|r| {
             let options = &options;
             async move {
-                let (model, id) = (r.model, r.id.clone());
+                let (model, id) = (r.model, r.id.as_str());
                 let result = target
-                    .call(state, |connector, ctx| async move {
-                        match connector.retrieve(ctx, model, &id, options).await {
+                    .call(state, move |connector, ctx| async move {
+                        match connector.retrieve(ctx, model, id, options).await {
                             Ok(found) => Ok(Some(found)),
                             Err(ConnectorError::NotFound { .. }) => Ok(None),
                             Err(other) => Err(other),

@@ -295,12 +295,12 @@ pub async fn write(
     let written = match (input, id) {
         (Input::Create(input), _) => {
             target
-                .call(state, |c, ctx| c.create(ctx, input, &extra))
+                .call(state, |c, ctx| c.create(ctx, input.clone(), &extra))
                 .await?
         }
         (Input::Update(input), Some(id)) => {
             target
-                .call(state, |c, ctx| c.update(ctx, id, input, &extra))
+                .call(state, |c, ctx| c.update(ctx, id, input.clone(), &extra))
                 .await?
         }
         (Input::Update(_), None) => return Err(ApiError::internal("update without an id")),

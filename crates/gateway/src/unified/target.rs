@@ -1,7 +1,8 @@
 //! Choosing what a unified call runs against: the tenant's connection, its connector, and
 //! the checks every call passes first (the connector implements the operation, the
-//! connection exists, was granted it, and is authorized). Calls then go through
-//! [`Target::call`], which turns a rejected credential into an unauthorized connection.
+//! connection exists, was granted it, and is authorized), and the credential to present
+//! (`tokens`). Calls then go through [`Target::call`], which refreshes a rejected OAuth
+//! token once and turns a credential still rejected into an unauthorized connection.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -9,18 +10,44 @@ use std::sync::Arc;
 use patchbay_core::{
     ConnectionContext, Connector, ConnectorError, ErrorCode, Operation, OperationKind,
 };
+use tokio::sync::OnceCell;
 
 use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult};
-use crate::store::{Connection, ConnectionStatus, TenantId};
+use crate::store::{Connection, ConnectionId, ConnectionStatus, TenantId};
+use crate::tokens::Held;
 
-/// A connection picked by the caller: `x-connector-id` and `x-owner-id`, or a route's path.
+/// A connection picked by the caller: `x-connector-id` and `x-owner-id`, or a route's path,
+/// or a session token (which also limits what the call may do).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selector {
     /// `dialpad`.
     pub connector_id: String,
     /// The customer's id for its end user.
     pub owner_id: String,
+    /// Set when a session token chose the connection: the call reaches only that very
+    /// connection, and only the operations the session grants.
+    pub session: Option<Arc<SessionScope>>,
+}
+
+impl Selector {
+    /// The tenant's connection (`connector_id`, `owner_id`), unrestricted.
+    pub fn new(connector_id: impl Into<String>, owner_id: impl Into<String>) -> Self {
+        Self {
+            connector_id: connector_id.into(),
+            owner_id: owner_id.into(),
+            session: None,
+        }
+    }
+}
+
+/// What a session token limits a call to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionScope {
+    /// The one connection (a connection deleted and made again is another one).
+    pub connection_id: ConnectionId,
+    /// The operations granted (already within the connection's when issued).
+    pub operations: Vec<Operation>,
 }
 
 /// A checked connection, ready for connector calls.
@@ -30,7 +57,11 @@ pub struct Target {
     pub connector: Arc<dyn Connector>,
     /// The connection as read (possibly from the cache).
     pub connection: Arc<Connection>,
+    session: Option<Arc<SessionScope>>,
+    held: Arc<Held>,
     ctx: ConnectionContext,
+    /// The context after one refresh, shared by the calls of this request.
+    renewed: OnceCell<ConnectionContext>,
 }
 
 /// The connector `id`, or `CONNECTOR_NOT_FOUND`.
@@ -93,10 +124,16 @@ pub async fn resolve(
                 ),
             )
         })?;
-    check_granted(&connection, operation)?;
-    let (ConnectionStatus::Authorized, Some(credentials)) =
-        (&connection.status, &connection.credentials)
-    else {
+    if let Some(scope) = &selector.session
+        && scope.connection_id != connection.id
+    {
+        return Err(ApiError::new(
+            ErrorCode::ConnectionNotFound,
+            "the session's connection no longer exists; create a new session",
+        ));
+    }
+    check_granted(&connection, selector.session.as_deref(), operation)?;
+    if connection.status != ConnectionStatus::Authorized || connection.credentials.is_none() {
         return Err(ApiError::new(
             ErrorCode::ConnectionUnauthorized,
             format!(
@@ -104,28 +141,45 @@ pub async fn resolve(
                 connection.status.as_str()
             ),
         ));
-    };
-    let ctx = ConnectionContext::new(
-        connection.connector_id.as_str(),
-        connection.owner_id.as_str(),
-        credentials.credential(),
-    );
+    }
+    let held = state.tokens.current(&connection).await?;
+    let ctx = context(&connection, &held);
     Ok(Target {
         connector,
         connection,
+        session: selector.session.clone(),
+        held,
         ctx,
+        renewed: OnceCell::new(),
     })
 }
 
-fn check_granted(connection: &Connection, operation: Operation) -> ApiResult<()> {
-    if connection.operations.contains(&operation) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
+fn context(connection: &Connection, held: &Held) -> ConnectionContext {
+    ConnectionContext::new(
+        connection.connector_id.as_str(),
+        connection.owner_id.as_str(),
+        held.credential(),
+    )
+}
+
+fn check_granted(
+    connection: &Connection,
+    session: Option<&SessionScope>,
+    operation: Operation,
+) -> ApiResult<()> {
+    if !connection.operations.contains(&operation) {
+        return Err(ApiError::new(
             ErrorCode::OperationNotAllowed,
             format!("the connection was not granted `{operation}`"),
-        ))
+        ));
     }
+    if session.is_some_and(|s| !s.operations.contains(&operation)) {
+        return Err(ApiError::new(
+            ErrorCode::OperationNotAllowed,
+            format!("the session was not granted `{operation}`"),
+        ));
+    }
+    Ok(())
 }
 
 impl Target {
@@ -135,45 +189,86 @@ impl Target {
         if !self.connector.descriptor().supports(operation) {
             return Err(unsupported(self.connector.as_ref(), operation));
         }
-        check_granted(&self.connection, operation)
+        check_granted(&self.connection, self.session.as_deref(), operation)
     }
 
-    /// Runs one connector call. A credential the provider rejects marks the connection
-    /// `unauthorized` (it needs the end user again) and answers `CONNECTION_UNAUTHORIZED`.
+    /// Runs one connector call. When the provider rejects an OAuth token (401), the token
+    /// is refreshed (once, shared with concurrent calls) and the call made again; a
+    /// credential still rejected after that, or one that cannot be refreshed, marks the
+    /// connection `unauthorized` (it needs the end user again) and answers
+    /// `CONNECTION_UNAUTHORIZED`. A 403 is the provider's answer, not a reason to refresh.
     pub async fn call<'a, T, F, Fut>(&'a self, state: &AppState, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&'a dyn Connector, &'a ConnectionContext) -> Fut,
+        F: Fn(&'a dyn Connector, &'a ConnectionContext) -> Fut,
         Fut: Future<Output = Result<T, ConnectorError>>,
     {
         match f(self.connector.as_ref(), &self.ctx).await {
-            Ok(value) => Ok(value),
-            Err(ConnectorError::CredentialRejected { .. }) => {
-                let c = &self.connection;
-                tracing::warn!(
-                    connection = %c.id,
-                    connector = %c.connector_id,
-                    "the provider rejected the connection's credential; marking it unauthorized"
-                );
-                if let Err(err) = state
-                    .store
-                    .set_status(&c.id, ConnectionStatus::Unauthorized)
-                    .await
-                {
-                    tracing::error!(connection = %c.id, error = %err, "cannot mark the connection unauthorized");
-                }
-                state
-                    .connections
-                    .invalidate(&c.tenant_id, &c.connector_id, &c.owner_id)
-                    .await;
-                Err(ApiError::new(
-                    ErrorCode::ConnectionUnauthorized,
-                    format!(
-                        "{} rejected the connection's credential; authorize the connection again",
-                        self.connector.descriptor().name
-                    ),
-                ))
-            }
-            Err(other) => Err(other.into()),
+            Ok(value) => return Ok(value),
+            Err(ConnectorError::CredentialRejected { .. }) => {}
+            Err(other) => return Err(other.into()),
         }
+        if self.held.refreshable() {
+            match self.renewed(state).await {
+                Ok(Some(ctx)) => match f(self.connector.as_ref(), ctx).await {
+                    Ok(value) => return Ok(value),
+                    Err(ConnectorError::CredentialRejected { .. }) => {}
+                    Err(other) => return Err(other.into()),
+                },
+                Ok(None) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(self.reject(state).await)
+    }
+
+    /// The context after refreshing the rejected token; `None` when nothing newer came.
+    async fn renewed(&self, state: &AppState) -> ApiResult<Option<&ConnectionContext>> {
+        let renewed = self
+            .renewed
+            .get_or_try_init(|| async {
+                let held = state
+                    .tokens
+                    .refresh(&self.connection, self.held.version)
+                    .await
+                    .map_err(|e| Some(ApiError::from(e)))?;
+                if held.version == self.held.version {
+                    return Err(None);
+                }
+                Ok(context(&self.connection, &held))
+            })
+            .await;
+        match renewed {
+            Ok(ctx) => Ok(Some(ctx)),
+            Err(None) => Ok(None),
+            Err(Some(e)) => Err(e),
+        }
+    }
+
+    /// Marks the connection unauthorized after the provider rejected its credential.
+    async fn reject(&self, state: &AppState) -> ApiError {
+        let c = &self.connection;
+        let name = self.connector.descriptor().name;
+        tracing::warn!(
+            connection = %c.id,
+            connector = %c.connector_id,
+            "the provider rejected the connection's credential; marking it unauthorized"
+        );
+        let reason = format!("{name} rejected the connection's credential");
+        if let Err(err) = state
+            .store
+            .set_status_with_event(&c.id, ConnectionStatus::Unauthorized, Some(&reason))
+            .await
+        {
+            tracing::error!(connection = %c.id, error = %err, "cannot mark the connection unauthorized");
+        }
+        state
+            .connections
+            .invalidate(&c.tenant_id, &c.connector_id, &c.owner_id)
+            .await;
+        state.tokens.forget(&c.id).await;
+        ApiError::new(
+            ErrorCode::ConnectionUnauthorized,
+            format!("{reason}; authorize the connection again"),
+        )
     }
 }

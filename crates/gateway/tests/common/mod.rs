@@ -4,13 +4,16 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 pub mod db;
+pub mod oauth;
 
 use std::time::Duration;
 
+use patchbay_core::Secret;
 use patchbay_dialpad_sandbox::{Sandbox, SandboxConfig};
 use patchbay_gateway::reports::ReportsConfig;
-use patchbay_gateway::server::{GatewayOptions, RunningGateway, start};
+use patchbay_gateway::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
@@ -19,6 +22,8 @@ pub struct World {
     pub sandbox: Sandbox,
     pub gateway: RunningGateway,
     pub http: reqwest::Client,
+    /// A client that follows no redirects (to walk an OAuth flow step by step).
+    pub raw: reqwest::Client,
     pub tenant: TenantKeys,
     pub database_url: String,
 }
@@ -105,14 +110,34 @@ impl World {
         world
     }
 
-    /// Like [`World::start_with`], without any connection.
+    /// Like [`World::start_with`], without any connection. The gateway's OAuth app is the
+    /// sandbox's default one (it approves at once and accepts any loopback redirect URI).
     pub async fn bare(config: SandboxConfig) -> World {
-        Self::bare_with_reports(config, fast_reports()).await
+        Self::bare_with(config, fast_reports(), None).await
     }
 
     async fn bare_with_reports(config: SandboxConfig, reports: ReportsConfig) -> World {
+        Self::bare_with(config, reports, None).await
+    }
+
+    /// Like [`World::bare`], with the gateway's OAuth app chosen (`None`: the sandbox's
+    /// default app).
+    pub async fn bare_with_app(config: SandboxConfig, app: Option<DialpadApp>) -> World {
+        Self::bare_with(config, fast_reports(), app).await
+    }
+
+    async fn bare_with(
+        config: SandboxConfig,
+        reports: ReportsConfig,
+        app: Option<DialpadApp>,
+    ) -> World {
         let sandbox = Sandbox::start_local(config).await.unwrap();
         let database_url = db::test_database_url().await;
+        let info = sandbox.info();
+        let dialpad_app = app.unwrap_or(DialpadApp::Credentials {
+            client_id: info.oauth_client_id.clone(),
+            client_secret: Secret::new(info.oauth_client_secret.clone()),
+        });
         let gateway = start(GatewayOptions {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: database_url.clone(),
@@ -121,6 +146,10 @@ impl World {
             public_url: None,
             max_body_bytes: 1024 * 1024,
             reports,
+            onboarding: Onboarding {
+                dialpad_app,
+                session_key: None,
+            },
         })
         .await
         .unwrap();
@@ -128,11 +157,17 @@ impl World {
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap();
+        let raw = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         let tenant = new_tenant(&gateway, "Acme SaaS").await;
         World {
             sandbox,
             gateway,
             http,
+            raw,
             tenant,
             database_url,
         }
