@@ -58,23 +58,31 @@ async fn custom_fields_conflict_per_scope_and_connection_fields_override() {
     user_field.model = ModelId::GenericUser;
     store.create_custom_field(&t.id, &user_field).await.unwrap();
 
+    // Fields made in the same millisecond have no creation order: compare as sets.
+    let ids = |fields: &[patchbay_gateway::store::CustomField]| {
+        let mut ids: Vec<String> = fields.iter().map(|f| f.id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
     let tenant_wide = store.custom_fields(&t.id, model, None).await.unwrap();
     assert_eq!(
-        tenant_wide
-            .iter()
-            .map(|f| f.id.as_str())
-            .collect::<Vec<_>>(),
-        [tier.id.as_str(), region.id.as_str()]
+        ids(&tenant_wide),
+        sorted(vec![tier.id.clone(), region.id.clone()])
     );
     let for_conn = store
         .custom_fields(&t.id, model, Some(&conn.id))
         .await
         .unwrap();
     assert_eq!(
-        for_conn.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
-        [scoped.id.as_str(), region.id.as_str()]
+        ids(&for_conn),
+        sorted(vec![scoped.id.clone(), region.id.clone()])
     );
-    assert_eq!(for_conn[0].def.options, ["gold", "silver"]);
+    let tier_for_conn = for_conn.iter().find(|f| f.def.key == "tier").unwrap();
+    assert_eq!(tier_for_conn.def.options, ["gold", "silver"]);
 
     let mut renamed = field_def("region", None);
     renamed.name = "Sales region".into();
