@@ -315,10 +315,7 @@ pub(crate) fn check_owner_id(owner_id: &str) -> ApiResult<()> {
 }
 
 pub(crate) fn not_found(connector_id: &str, owner_id: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::ConnectionNotFound,
-        format!("there is no `{connector_id}` connection for owner `{owner_id}`"),
-    )
+    crate::unified::target::connection_not_found(connector_id, owner_id)
 }
 
 /// One connection.

@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::store::{ConnectionId, CustomField, CustomFieldDef, TenantId};
 use crate::unified::custom::validate;
 use crate::unified::field_error;
-use crate::unified::target::connector;
+use crate::unified::target::{connection_not_found, connector};
 
 /// A page of fields.
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,12 +51,7 @@ async fn connection_in_headers(
         .get(&tenant.id, connector_id, owner_id)
         .await
         .map_err(ApiError::internal)?
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::ConnectionNotFound,
-                format!("there is no `{connector_id}` connection for owner `{owner_id}`"),
-            )
-        })?;
+        .ok_or_else(|| connection_not_found(connector_id, owner_id))?;
     Ok(Some(connection.id.clone()))
 }
 
@@ -286,15 +281,7 @@ async fn definition(
                 .store
                 .connection(&tenant.id, &scope.connector_id, &scope.owner_id)
                 .await?
-                .ok_or_else(|| {
-                    ApiError::new(
-                        ErrorCode::ConnectionNotFound,
-                        format!(
-                            "there is no `{}` connection for owner `{}`",
-                            scope.connector_id, scope.owner_id
-                        ),
-                    )
-                })?
+                .ok_or_else(|| connection_not_found(&scope.connector_id, &scope.owner_id))?
                 .id,
         ),
     };

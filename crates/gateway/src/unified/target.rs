@@ -115,15 +115,7 @@ pub async fn resolve(
         .get(tenant, &selector.connector_id, &selector.owner_id)
         .await
         .map_err(ApiError::internal)?
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::ConnectionNotFound,
-                format!(
-                    "there is no `{}` connection for owner `{}`",
-                    selector.connector_id, selector.owner_id
-                ),
-            )
-        })?;
+        .ok_or_else(|| connection_not_found(&selector.connector_id, &selector.owner_id))?;
     if let Some(scope) = &selector.session
         && scope.connection_id != connection.id
     {
@@ -271,4 +263,13 @@ impl Target {
             format!("{reason}; authorize the connection again"),
         )
     }
+}
+
+/// `CONNECTION_NOT_FOUND` for the tenant's (`connector_id`, `owner_id`): also what another
+/// tenant's connection answers, so its existence never shows.
+pub fn connection_not_found(connector_id: &str, owner_id: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::ConnectionNotFound,
+        format!("there is no `{connector_id}` connection for owner `{owner_id}`"),
+    )
 }
