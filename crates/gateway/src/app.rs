@@ -11,6 +11,8 @@ use tokio::net::TcpListener;
 
 use crate::auth::Authenticator;
 use crate::connections::ConnectionCache;
+use crate::health::Heartbeats;
+use crate::metrics::Metrics;
 use crate::registry::Connectors;
 use crate::reports::Reports;
 use crate::sessions::SessionKey;
@@ -59,6 +61,10 @@ pub struct AppInner {
     pub reports: Reports,
     /// Credentials for connector calls, refreshed as needed.
     pub tokens: TokenManager,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    /// The background workers' progress, for `/readyz`.
+    pub heartbeats: Heartbeats,
     /// Settings.
     pub config: AppConfig,
 }
@@ -86,9 +92,13 @@ impl AppState {
         config: AppConfig,
     ) -> Self {
         let connections = ConnectionCache::new(store.clone());
+        let metrics = Metrics::new();
         Self(Arc::new(AppInner {
             auth: Authenticator::new(store.clone()),
-            tokens: TokenManager::new(store.clone(), connectors.clone(), connections.clone()),
+            tokens: TokenManager::new(store.clone(), connectors.clone(), connections.clone())
+                .with_metrics(metrics.clone()),
+            metrics,
+            heartbeats: Heartbeats::default(),
             connections,
             custom_fields: CustomFieldCache::new(store.clone()),
             cursors: CursorSeal::new(cursor_key),

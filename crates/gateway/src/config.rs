@@ -1,8 +1,12 @@
 //! Configuration shared by subcommands: the database URL (`--database`,
 //! `PATCHBAY_DATABASE_URL`) and the encryption keyring (`PATCHBAY_ENCRYPTION_KEY`).
-//! Both may hold secrets, so neither is ever printed whole.
+//! Both may hold secrets, so neither is ever printed whole. Either may also come from the
+//! configuration file (`cli::layers`).
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use crate::crypto::{CryptoError, Keyring};
 
@@ -55,9 +59,55 @@ pub enum ConfigError {
     InvalidEncryptionKey(#[source] CryptoError),
 }
 
-/// The keyring from `PATCHBAY_ENCRYPTION_KEY`.
+/// Settings of the configuration file that no flag reads (see `cli::layers`).
+#[derive(Default)]
+pub struct FileSettings {
+    /// The file they came from.
+    pub path: Option<PathBuf>,
+    /// Values by environment variable name.
+    pub values: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for FileSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Such settings are secrets (the encryption keyring): names only.
+        f.debug_struct("FileSettings")
+            .field("path", &self.path)
+            .field("keys", &self.values.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+static FILE_SETTINGS: OnceLock<FileSettings> = OnceLock::new();
+
+/// Publishes the configuration file's flagless settings, once, at start.
+pub fn install_file_settings(settings: FileSettings) {
+    let _ = FILE_SETTINGS.set(settings);
+}
+
+/// Where a flagless setting came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The environment.
+    Environment,
+    /// The configuration file.
+    File,
+}
+
+/// A flagless setting: the environment variable `var`, else the configuration file's value.
+pub fn setting(var: &str) -> Option<(String, Source)> {
+    match std::env::var(var) {
+        Ok(value) if !value.trim().is_empty() => Some((value, Source::Environment)),
+        _ => FILE_SETTINGS
+            .get()
+            .and_then(|f| f.values.get(var))
+            .map(|v| (v.clone(), Source::File)),
+    }
+}
+
+/// The keyring from `PATCHBAY_ENCRYPTION_KEY` (or `encryption_key` in the file).
 pub fn keyring_from_env() -> Result<Keyring, ConfigError> {
-    keyring_from(std::env::var(ENCRYPTION_KEY_VAR).ok().as_deref())
+    keyring_from(setting(ENCRYPTION_KEY_VAR).map(|(v, _)| v).as_deref())
 }
 
 /// The keyring from the value of `PATCHBAY_ENCRYPTION_KEY` (`None` when unset).

@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use patchbay_gateway::cli;
 
 /// mimalloc: the request path allocates many small JSON strings and maps, which glibc's
@@ -14,9 +13,19 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> ExitCode {
     // reqwest and sqlx use rustls with ring; pick it once for the process.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let args = cli::Cli::parse();
-    cli::init_tracing(args.log_format);
-    match cli::run(args).await {
+    let invocation = match cli::parse() {
+        Ok(invocation) => invocation,
+        Err(err) => {
+            // Logging is not set up yet: the file may be what configures it.
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {err}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    cli::init_tracing(invocation.cli.log_format, &invocation.cli.log);
+    match cli::run(invocation).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "patchbay failed");

@@ -205,8 +205,20 @@ pub async fn start_with_store(
         .trim_end_matches('/')
         .to_owned();
     let connectors = connectors(&options, &config.public_url).await?;
-    let poller = poller::spawn(store.clone(), reports.clone());
-    let state = AppState::new(store, connectors, reports, cursor_key, config);
+    let state = AppState::new(
+        store.clone(),
+        connectors,
+        reports.clone(),
+        cursor_key,
+        config,
+    );
+    let poller = poller::spawn(
+        store,
+        reports.clone(),
+        state
+            .heartbeats
+            .register("reports-poller", poller_max_silence(&reports)),
+    );
     let app = app.with_state(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.serve(async move {
@@ -219,6 +231,12 @@ pub async fn start_with_store(
         task,
         poller,
     })
+}
+
+/// How long the stats poller may go without finishing a round before readiness fails: a
+/// round reads at most a few jobs, each bounded by the Dialpad client's timeouts.
+fn poller_max_silence(reports: &Reports) -> Duration {
+    (reports.config.tick * 10).max(Duration::from_secs(300))
 }
 
 /// The served connectors, Dialpad's with its OAuth app when there is one.

@@ -14,6 +14,7 @@ use moka::future::Cache;
 use patchbay_core::{Credential, OAuthError, TokenSet};
 
 use crate::connections::ConnectionCache;
+use crate::metrics::Metrics;
 use crate::registry::Connectors;
 use crate::store::{
     Connection, ConnectionId, ConnectionStatus, Credentials, Rotation, Store, StoreError,
@@ -113,6 +114,7 @@ pub struct TokenManager {
     /// One refresh per (connection, stale version); later holders of that version get its
     /// result without refreshing again.
     flights: Cache<(ConnectionId, i64), Arc<Held>>,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for TokenManager {
@@ -139,7 +141,15 @@ impl TokenManager {
                 .max_capacity(100_000)
                 .time_to_live(FLIGHT_TTL)
                 .build(),
+            metrics: Metrics::default(),
         }
+    }
+
+    /// Counts refreshes by outcome in `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The credentials to call `connection` with now: the newest known, refreshed first when
@@ -178,8 +188,24 @@ impl TokenManager {
             .map_err(|e| (*e).clone())
     }
 
-    /// The refresh itself, retried while the token endpoint is down.
+    /// The refresh itself, counted by outcome.
     async fn refresh_now(
+        &self,
+        connection: &Connection,
+        stale: i64,
+    ) -> Result<Arc<Held>, TokenError> {
+        let result = self.refresh_attempts(connection, stale).await;
+        self.metrics.token_refresh(match &result {
+            Ok(_) => "success",
+            Err(TokenError::Unauthorized { .. }) => "unauthorized",
+            Err(TokenError::Unavailable) => "unavailable",
+            Err(TokenError::Upstream(_) | TokenError::Internal(_)) => "error",
+        });
+        result
+    }
+
+    /// The refresh, retried while the token endpoint is down.
+    async fn refresh_attempts(
         &self,
         connection: &Connection,
         stale: i64,

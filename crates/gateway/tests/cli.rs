@@ -275,3 +275,110 @@ async fn rotate_reencrypts_every_row_under_the_first_key() {
     assert_eq!(blob_key_id(&raw.0).unwrap(), "k2");
     store.close().await;
 }
+
+/// Runs `patchbay ARGS` in `dir` with only the given PATCHBAY_* variables set.
+fn patchbay_in(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patchbay"));
+    cmd.args(args).current_dir(dir).env("RUST_LOG", "warn");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PATCHBAY_") {
+            cmd.env_remove(key);
+        }
+    }
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    cmd.output().expect("run patchbay")
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("patchbay-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn config_layers_are_file_then_environment_then_flags() {
+    let dir = temp_dir("layers");
+    let key = Keyring::generate("k1");
+    std::fs::write(
+        dir.join("patchbay.toml"),
+        format!(
+            "listen = \"127.0.0.1:9001\"\npublic_url = \"https://file.example.com\"\n\
+             encryption_key = \"{key}\"\n\
+             [dialpad]\nclient_id = \"file-client\"\nclient_secret = \"file-secret-xyz\"\n\
+             [database]\nurl = \"postgres://app:hunter2@db/patchbay\"\n"
+        ),
+    )
+    .unwrap();
+    let out = stdout(&patchbay_in(
+        &dir,
+        &[("PATCHBAY_PUBLIC_URL", "https://env.example.com")],
+        &["config", "check", "--listen", "127.0.0.1:9002"],
+    ));
+    assert!(out.contains("listen = \"127.0.0.1:9002\"  # flag"), "{out}");
+    assert!(
+        out.contains("public_url = \"https://env.example.com\"  # environment PATCHBAY_PUBLIC_URL"),
+        "{out}"
+    );
+    assert!(
+        out.contains("dialpad_client_id = \"file-client\"  # file"),
+        "{out}"
+    );
+    assert!(
+        out.contains("dialpad_client_secret = \"***\"  # file"),
+        "{out}"
+    );
+    assert!(
+        out.contains("database_url = \"postgres://app:***@db/patchbay\"  # file"),
+        "{out}"
+    );
+    assert!(out.contains("encryption_key = \"***\"  # file"), "{out}");
+    assert!(
+        out.contains("max_body_bytes = \"1048576\"  # default"),
+        "{out}"
+    );
+    assert!(out.contains("configuration OK"), "{out}");
+    for secret in ["file-secret-xyz", "hunter2", key.as_str()] {
+        assert!(!out.contains(secret), "a secret was printed: {out}");
+    }
+}
+
+#[test]
+fn config_problems_name_the_setting_and_the_fix() {
+    let dir = temp_dir("problems");
+    std::fs::write(dir.join("patchbay.toml"), "lisen = \"127.0.0.1:1\"\n").unwrap();
+    let err = failure(&patchbay_in(&dir, &[], &["config", "check"]));
+    assert!(
+        err.contains("sets `lisen`, which is not a setting"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `listen`?"), "{err}");
+
+    std::fs::write(dir.join("patchbay.toml"), "public_url = \"ftp://x\"\n").unwrap();
+    let out = patchbay_in(&dir, &[], &["config", "check"]);
+    let err = failure(&out);
+    assert!(
+        err.contains("encryption_key: PATCHBAY_ENCRYPTION_KEY is not set"),
+        "{err}"
+    );
+    assert!(
+        err.contains("public_url: `ftp://x` is not an http(s) URL"),
+        "{err}"
+    );
+
+    std::fs::write(dir.join("patchbay.toml"), "listen = \"not an address\"\n").unwrap();
+    let err = failure(&patchbay_in(&dir, &[], &["config", "check"]));
+    assert!(err.contains("--listen"), "{err}");
+
+    let err = failure(&patchbay_in(
+        &dir,
+        &[],
+        &["--config", "missing.toml", "config", "check"],
+    ));
+    assert!(
+        err.contains("cannot read the configuration file missing.toml"),
+        "{err}"
+    );
+}

@@ -1,22 +1,34 @@
 //! The command line: global options, the subcommand list, and dispatch.
 
+mod config;
 mod encryption;
 mod export;
 mod keys;
+pub mod layers;
 mod migrate;
 mod report;
 mod sandbox;
 mod serve;
 mod tenants;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 /// Patchbay: one unified API over your customers' Dialpad accounts.
 #[derive(Debug, Parser)]
 #[command(name = "patchbay", version, about, propagate_version = true)]
 pub struct Cli {
-    /// Log format on stderr.
+    /// The configuration file (TOML; keys are the PATCHBAY_* variables' names without the
+    /// prefix, lower-cased). Default: patchbay.toml in the working directory, if present.
+    #[arg(long, global = true, env = layers::CONFIG_VAR)]
+    pub config: Option<PathBuf>,
+    /// Which logs to write: a tracing filter such as `info` or `patchbay_gateway=debug,info`
+    /// (RUST_LOG, when set, wins).
+    #[arg(long, global = true, default_value = "info", env = "PATCHBAY_LOG")]
+    pub log: String,
+    /// Log format on stderr: human-readable text, or one JSON object per line.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "PATCHBAY_LOG_FORMAT")]
     pub log_format: LogFormat,
     #[command(subcommand)]
@@ -51,12 +63,40 @@ pub enum Command {
     Export(Box<export::ExportArgs>),
     /// Run a Dialpad report (a stats export) and write its CSV.
     Report(report::ReportArgs),
+    /// Check and print the effective configuration (secrets redacted).
+    Config(config::ConfigArgs),
+}
+
+/// The command line, parsed over the configuration file (see [`layers`]).
+#[derive(Debug)]
+pub struct Invocation {
+    /// What was asked.
+    pub cli: Cli,
+    /// The raw parse, with where each value came from.
+    pub layered: layers::Layered,
+}
+
+/// Parses the process's arguments over the configuration file. A file problem is an
+/// error; a command-line problem exits the way clap does (usage, code 2).
+pub fn parse() -> Result<Invocation, layers::LayerError> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let layered = match layers::parse(Cli::command(), args, std::env::var_os(layers::CONFIG_VAR))? {
+        Ok(layered) => layered,
+        Err(e) => e.exit(),
+    };
+    let mut matches = layered.matches.clone();
+    match Cli::from_arg_matches_mut(&mut matches) {
+        Ok(cli) => Ok(Invocation { cli, layered }),
+        Err(e) => e.exit(),
+    }
 }
 
 /// Logs go to stderr (stdout carries machine-readable output such as the ready line).
-/// `RUST_LOG` filters; the default is `info`.
-pub fn init_tracing(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// `RUST_LOG` filters when set, else `filter` (`--log`, `PATCHBAY_LOG`, `log` in the file).
+pub fn init_tracing(format: LogFormat, filter: &str) {
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(filter))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -96,6 +136,9 @@ pub enum CliError {
     /// A report could not be made (the message says why).
     #[error("{0}")]
     Report(String),
+    /// The configuration is invalid (the message names each setting and its fix).
+    #[error("invalid configuration:\n{0}")]
+    Invalid(String),
 }
 
 /// `err` and its sources, `: `-separated (the store hides database details from HTTP
@@ -114,8 +157,10 @@ pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
-pub async fn run(cli: Cli) -> Result<(), CliError> {
+pub async fn run(invocation: Invocation) -> Result<(), CliError> {
+    let Invocation { cli, layered } = invocation;
     match cli.command {
+        Command::Config(args) => config::run(&args, &layered),
         Command::Serve(args) => serve::run(args).await,
         Command::DialpadSandbox(args) => sandbox::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,

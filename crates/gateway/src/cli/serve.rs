@@ -83,7 +83,7 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
-    let keyring = if args.sandbox && std::env::var_os(ENCRYPTION_KEY_VAR).is_none() {
+    let keyring = if args.sandbox && crate::config::setting(ENCRYPTION_KEY_VAR).is_none() {
         dev_keyring(&args.dev_key_file)?
     } else {
         keyring_from_env()?

@@ -71,10 +71,13 @@ impl FromRequestParts<AppState> for Tenant {
             .await
             .map_err(ApiError::internal)?
         {
-            Some(key) => Ok(Tenant {
-                id: key.tenant_id,
-                key_id: key.key_id,
-            }),
+            Some(key) => {
+                tracing::Span::current().record("tenant", tracing::field::display(&key.tenant_id));
+                Ok(Tenant {
+                    id: key.tenant_id,
+                    key_id: key.key_id,
+                })
+            }
             None => Err(ApiError::new(
                 ErrorCode::InvalidApiKey,
                 "the API key is invalid or revoked",

@@ -9,6 +9,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod fields;
+pub mod health;
 pub mod oauth;
 pub mod pages;
 pub mod reports;
@@ -242,13 +243,19 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .route("/openapi.json", get(docs::openapi))
         .route("/docs", get(docs::page))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .route(oauth::CALLBACK_PATH, get(callback::callback))
         .route("/connect", get(connect::page))
         .route(oauth::DONE_PATH, get(connect::done))
         .route("/connect/assets/connect.css", get(pages::css))
         .route("/connect/assets/connect.js", get(pages::js))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            health::count,
+        ))
         .with_state(state)
         // Outermost first on the way in: the id is set, then the request is traced with it,
         // and the id is copied onto the response last.
@@ -261,7 +268,17 @@ pub fn router(state: AppState) -> Router {
                     .get(&REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                // Filled in by the extractors and handlers that learn them (`span` module).
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                    request_id = %id,
+                    tenant = tracing::field::Empty,
+                    connection = tracing::field::Empty,
+                    model = tracing::field::Empty,
+                    operation = tracing::field::Empty,
+                )
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

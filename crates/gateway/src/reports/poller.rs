@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use super::Reports;
 use super::stats::{millis, started_step};
+use crate::health::Heartbeat;
 use crate::store::{ConnectionId, JobStatus, JobStep, ReportJob, Store, StoreError};
 
 /// Jobs one tick claims at most.
@@ -21,12 +22,13 @@ const CHUNK_BYTES: usize = 1024 * 1024;
 /// Expired jobs are swept every this many ticks.
 const SWEEP_EVERY: u64 = 30;
 
-/// Starts the poller; abort the handle to stop it (a job it held is taken over by any
-/// poller once its lease ends).
-pub fn spawn(store: Store, reports: Reports) -> JoinHandle<()> {
+/// Starts the poller, beating `heartbeat` after each round; abort the handle to stop it
+/// (a job it held is taken over by any poller once its lease ends).
+pub fn spawn(store: Store, reports: Reports, heartbeat: Heartbeat) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks: u64 = 0;
         loop {
+            heartbeat.beat();
             if ticks.is_multiple_of(SWEEP_EVERY) {
                 match store.expire_report_jobs(reports.now_ms()).await {
                     Ok(0) => {}

@@ -207,6 +207,24 @@ impl Store {
         }
     }
 
+    /// The versions of known migrations not applied to this database (empty: current).
+    pub async fn pending_migrations(&self) -> Result<Vec<i64>, StoreError> {
+        let migrator = match self.backend() {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let applied = on_pool!(self, pool => {
+            let mut conn = pool.acquire().await?;
+            conn.list_applied_migrations().await?
+        });
+        Ok(migrator
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration())
+            .filter(|m| !applied.iter().any(|a| a.version == m.version))
+            .map(|m| m.version)
+            .collect())
+    }
+
     /// A round trip to the database.
     pub async fn ping(&self) -> Result<(), StoreError> {
         on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop)?);

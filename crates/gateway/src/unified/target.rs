@@ -106,6 +106,9 @@ pub async fn resolve(
     selector: &Selector,
     operation: Operation,
 ) -> ApiResult<Target> {
+    let span = tracing::Span::current();
+    span.record("model", tracing::field::display(&operation.model));
+    span.record("operation", tracing::field::display(&operation.kind));
     let connector = connector(state, &selector.connector_id)?;
     if !connector.descriptor().supports(operation) {
         return Err(unsupported(connector.as_ref(), operation));
@@ -124,6 +127,7 @@ pub async fn resolve(
             "the session's connection no longer exists; create a new session",
         ));
     }
+    span.record("connection", tracing::field::display(&connection.id));
     check_granted(&connection, selector.session.as_deref(), operation)?;
     if connection.status != ConnectionStatus::Authorized || connection.credentials.is_none() {
         return Err(ApiError::new(

@@ -1,0 +1,262 @@
+//! Prometheus metrics, served at `/metrics` in the text exposition format: the gateway's
+//! own requests (by route template, so cardinality stays bounded), calls to providers,
+//! token refreshes, webhook deliveries and the outbox, and the rate limiter. Labels never
+//! carry a tenant, connection or secret.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// A request to the gateway, by route template and answer.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The matched route (`/v1/resources/{model}`), or `unmatched`.
+    pub route: String,
+    /// The status code.
+    pub status: u16,
+}
+
+/// A call to a provider, by operation and answer.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct UpstreamLabels {
+    /// `dialpad`.
+    pub connector: String,
+    /// `GET /api/v2/contacts`-like, the path's variable parts replaced by `{id}`.
+    pub operation: String,
+    /// The status code, or `error` when no answer came (timeout, reset).
+    pub status: String,
+}
+
+/// How something ended.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    /// `success`, `failed`, `retry`, `rejected`, …
+    pub outcome: String,
+}
+
+/// The gateway's metrics (cheap to clone: shared).
+#[derive(Clone)]
+pub struct Metrics(Arc<Inner>);
+
+struct Inner {
+    registry: Registry,
+    http: Family<HttpLabels, Histogram>,
+    upstream: Family<UpstreamLabels, Histogram>,
+    token_refreshes: Family<OutcomeLabels, Counter>,
+    deliveries: Family<OutcomeLabels, Counter>,
+    delivery_latency: Histogram,
+    outbox_depth: Gauge,
+    outbox_oldest_due: Gauge<f64, std::sync::atomic::AtomicU64>,
+    limiter_waits: Histogram,
+    limiter_rejections: Counter,
+}
+
+impl fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms to about 33 s.
+    Histogram::new(exponential_buckets(0.0005, 2.0, 17))
+}
+
+impl Metrics {
+    /// Every metric, registered and at zero.
+    pub fn new() -> Self {
+        let http = Family::<HttpLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        let upstream = Family::<UpstreamLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        let token_refreshes = Family::<OutcomeLabels, Counter>::default();
+        let deliveries = Family::<OutcomeLabels, Counter>::default();
+        let delivery_latency = latency_histogram();
+        let outbox_depth = Gauge::default();
+        let outbox_oldest_due = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        let limiter_waits = latency_histogram();
+        let limiter_rejections = Counter::default();
+        let mut registry = Registry::with_prefix("patchbay");
+        registry.register(
+            "http_request_duration_seconds",
+            "Requests to the gateway, by route template, method and status, with latency",
+            http.clone(),
+        );
+        registry.register(
+            "upstream_request_duration_seconds",
+            "Calls to providers, by connector, operation and status, with latency",
+            upstream.clone(),
+        );
+        registry.register(
+            "token_refreshes",
+            "OAuth token refreshes, by outcome",
+            token_refreshes.clone(),
+        );
+        registry.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts, by outcome",
+            deliveries.clone(),
+        );
+        registry.register(
+            "webhook_delivery_duration_seconds",
+            "Time from an event's ingestion to its successful delivery",
+            delivery_latency.clone(),
+        );
+        registry.register(
+            "webhook_outbox_depth",
+            "Deliveries pending (due or scheduled for a retry)",
+            outbox_depth.clone(),
+        );
+        registry.register(
+            "webhook_outbox_oldest_due_seconds",
+            "Age of the oldest delivery that is due and not yet sent",
+            outbox_oldest_due.clone(),
+        );
+        registry.register(
+            "limiter_wait_seconds",
+            "Time requests queued in the per-company rate limiter",
+            limiter_waits.clone(),
+        );
+        registry.register(
+            "limiter_rejections",
+            "Requests answered 429 by the rate limiter instead of queueing",
+            limiter_rejections.clone(),
+        );
+        Self(Arc::new(Inner {
+            registry,
+            http,
+            upstream,
+            token_refreshes,
+            deliveries,
+            delivery_latency,
+            outbox_depth,
+            outbox_oldest_due,
+            limiter_waits,
+            limiter_rejections,
+        }))
+    }
+
+    /// Records a request the gateway answered.
+    pub fn http_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        self.0
+            .http
+            .get_or_create(&HttpLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+                status,
+            })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Records a call to a provider (`status` `None`: no answer came).
+    pub fn upstream_call(
+        &self,
+        connector: &str,
+        operation: &str,
+        status: Option<u16>,
+        elapsed: Duration,
+    ) {
+        self.0
+            .upstream
+            .get_or_create(&UpstreamLabels {
+                connector: connector.to_owned(),
+                operation: operation.to_owned(),
+                status: status.map_or_else(|| "error".to_owned(), |s| s.to_string()),
+            })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts a token refresh by outcome.
+    pub fn token_refresh(&self, outcome: &str) {
+        self.0
+            .token_refreshes
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts a delivery attempt by outcome; a success also records its end-to-end age.
+    pub fn delivery(&self, outcome: &str, since_ingest: Option<Duration>) {
+        self.0
+            .deliveries
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+        if let Some(age) = since_ingest {
+            self.0.delivery_latency.observe(age.as_secs_f64());
+        }
+    }
+
+    /// Sets the outbox gauges (read from the database at scrape time).
+    pub fn outbox(&self, depth: i64, oldest_due: Option<Duration>) {
+        self.0.outbox_depth.set(depth);
+        self.0
+            .outbox_oldest_due
+            .set(oldest_due.map_or(0.0, |d| d.as_secs_f64()));
+    }
+
+    /// Records a wait in the rate limiter, or a rejection (`None`).
+    pub fn limiter(&self, waited: Option<Duration>) {
+        match waited {
+            Some(wait) => self.0.limiter_waits.observe(wait.as_secs_f64()),
+            None => {
+                self.0.limiter_rejections.inc();
+            }
+        }
+    }
+
+    /// The text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.0.registry);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_requests_are_rendered_with_their_labels() {
+        let m = Metrics::new();
+        m.http_request(
+            "GET",
+            "/v1/resources/{model}",
+            200,
+            Duration::from_millis(3),
+        );
+        m.token_refresh("success");
+        let text = m.render();
+        assert!(
+            text.contains(
+                "patchbay_http_request_duration_seconds_count{method=\"GET\",route=\"/v1/resources/{model}\",status=\"200\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("patchbay_token_refreshes_total{outcome=\"success\"} 1"),
+            "{text}"
+        );
+    }
+}
