@@ -107,6 +107,8 @@ error_codes! {
     /// 501: a property of the connector, not of the request's shape; clients and retry
     /// policies treat 501 as final, unlike 502-504.
     OperationNotSupported = "OPERATION_NOT_SUPPORTED", 501, "The connector does not support this operation.";
+    /// The request took longer than the gateway allows (`request_timeout_secs`).
+    RequestTimeout = "REQUEST_TIMEOUT", 504, "The request took longer than the gateway allows.";
     /// The provider answered with an unexpected error or an unreadable body.
     UpstreamError = "UPSTREAM_ERROR", 502, "The provider returned an error.";
     /// The provider could not be reached or is down.
@@ -229,6 +231,7 @@ mod tests {
             ("UPSTREAM_ERROR", 502),
             ("UPSTREAM_UNAVAILABLE", 503),
             ("UPSTREAM_TIMEOUT", 504),
+            ("REQUEST_TIMEOUT", 504),
         ];
         // A code added to the table without a pinned status fails here.
         assert_eq!(expected.len(), ErrorCode::ALL.len());

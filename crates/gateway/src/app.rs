@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::auth::Authenticator;
 use crate::connections::ConnectionCache;
 use crate::health::Heartbeats;
+use crate::http::limits::{ApiLimiter, Hardening};
 use crate::metrics::Metrics;
 use crate::registry::Connectors;
 use crate::reports::Reports;
@@ -30,6 +31,8 @@ pub struct AppConfig {
     pub max_body_bytes: usize,
     /// Signs session tokens (random by default: sessions then die with the process).
     pub session_key: SessionKey,
+    /// Request timeout, our own API's rate limit, CORS.
+    pub hardening: Hardening,
 }
 
 impl Default for AppConfig {
@@ -38,6 +41,7 @@ impl Default for AppConfig {
             public_url: "http://127.0.0.1:8080".into(),
             max_body_bytes: 1024 * 1024,
             session_key: SessionKey::default(),
+            hardening: Hardening::default(),
         }
     }
 }
@@ -65,6 +69,8 @@ pub struct AppInner {
     pub metrics: Metrics,
     /// The background workers' progress, for `/readyz`.
     pub heartbeats: Heartbeats,
+    /// Our own API's per-key rate limit.
+    pub api_limiter: ApiLimiter,
     /// Settings.
     pub config: AppConfig,
 }
@@ -99,6 +105,7 @@ impl AppState {
                 .with_metrics(metrics.clone()),
             metrics,
             heartbeats: Heartbeats::default(),
+            api_limiter: ApiLimiter::new(config.hardening.api_rate_limit),
             connections,
             custom_fields: CustomFieldCache::new(store.clone()),
             cursors: CursorSeal::new(cursor_key),

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::{AppConfig, AppState, Application};
 use crate::crypto::Keyring;
+use crate::http::limits::Hardening;
 use crate::http::oauth::CALLBACK_PATH;
 use crate::registry::Connectors;
 use crate::reports::{Reports, ReportsConfig, poller};
@@ -38,6 +39,8 @@ pub struct GatewayOptions {
     pub reports: ReportsConfig,
     /// OAuth onboarding and sessions.
     pub onboarding: Onboarding,
+    /// Request timeout, our own API's rate limit, CORS.
+    pub hardening: Hardening,
 }
 
 /// How the gateway onboards end users: its Dialpad OAuth app and its session key.
@@ -174,6 +177,7 @@ pub async fn start_with_store(
     let listener_addr = options.listen;
     let mut config = AppConfig {
         max_body_bytes: options.max_body_bytes,
+        hardening: options.hardening.clone(),
         session_key: options.onboarding.session_key.clone().unwrap_or_else(|| {
             SessionKey::from_bytes(options.keyring.derive_key(DERIVATION_CONTEXT))
         }),

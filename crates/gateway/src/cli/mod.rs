@@ -45,7 +45,7 @@ pub enum LogFormat {
 pub enum Command {
     /// Run the gateway. With --sandbox: against an in-process Dialpad sandbox, with a demo
     /// tenant and connection, printing keys and curl commands to try.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Run the Dialpad sandbox: a faithful local Dialpad API v2 (OAuth, API, events,
     /// rate limits, faults). Prints one JSON line starting with {"ready":true once it
     /// accepts connections.
@@ -161,7 +161,7 @@ pub async fn run(invocation: Invocation) -> Result<(), CliError> {
     let Invocation { cli, layered } = invocation;
     match cli.command {
         Command::Config(args) => config::run(&args, &layered),
-        Command::Serve(args) => serve::run(args).await,
+        Command::Serve(args) => serve::run(*args).await,
         Command::DialpadSandbox(args) => sandbox::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,
         Command::Tenants(args) => tenants::run(args).await,

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::{CliError, shutdown_signal};
 use crate::config::{DatabaseArgs, ENCRYPTION_KEY_VAR, keyring_from, keyring_from_env};
 use crate::crypto::Keyring;
+use crate::http::limits::{CorsOrigins, Hardening, RateLimit};
 use crate::reports::ReportsConfig;
 use crate::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
 use crate::sessions::{MAX_TTL_SECS, SessionKey};
@@ -68,6 +69,17 @@ pub struct ServeArgs {
     /// Every instance sharing a database needs the same one.
     #[arg(long, env = "PATCHBAY_SESSION_KEY", hide_env_values = true, value_parser = parse_session_key)]
     pub session_key: Option<SessionKey>,
+    /// The longest a request may take before the gateway answers 504 REQUEST_TIMEOUT.
+    #[arg(long, env = "PATCHBAY_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
+    pub request_timeout_secs: u64,
+    /// Our own API's rate limit per secret key (and per session's connection): `100/s`,
+    /// `100/s burst 200`, or `off`. Over it: 429 RATE_LIMITED with Retry-After.
+    #[arg(long, env = "PATCHBAY_API_RATE_LIMIT", default_value = "off")]
+    pub api_rate_limit: RateLimit,
+    /// Browser origins allowed to call the session routes (/v1/s/...): `*` (any; session
+    /// tokens are headers, never cookies), a comma-separated list of origins, or `none`.
+    #[arg(long, env = "PATCHBAY_CORS_ALLOWED_ORIGINS", default_value = "*")]
+    pub cors_allowed_origins: CorsOrigins,
     /// First look: run against an in-process Dialpad sandbox, with a demo tenant and an
     /// authorized `dialpad`/`demo` connection. Without PATCHBAY_ENCRYPTION_KEY, a
     /// development key is kept in --dev-key-file.
@@ -125,6 +137,11 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         onboarding: Onboarding {
             dialpad_app,
             session_key: args.session_key.clone(),
+        },
+        hardening: Hardening {
+            request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
+            api_rate_limit: args.api_rate_limit.0,
+            cors_origins: args.cors_allowed_origins.clone(),
         },
     })
     .await

@@ -73,6 +73,7 @@ impl FromRequestParts<AppState> for Tenant {
         {
             Some(key) => {
                 tracing::Span::current().record("tenant", tracing::field::display(&key.tenant_id));
+                admit(state, &key.key_id)?;
                 Ok(Tenant {
                     id: key.tenant_id,
                     key_id: key.key_id,
@@ -176,4 +177,16 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
             ApiError::new(code, format!("the body is not valid: {e}"))
         })
     }
+}
+
+/// Applies our own API's rate limit to `key` (a secret key's id, or a session's
+/// connection): `RATE_LIMITED` with `Retry-After` when over it.
+pub(crate) fn admit(state: &AppState, key: &str) -> Result<(), ApiError> {
+    state.api_limiter.check(key).map_err(|wait| {
+        ApiError::new(
+            ErrorCode::RateLimited,
+            "this key is over the gateway's request rate; retry after the `Retry-After` delay",
+        )
+        .with_retry_after(Some(wait.max(std::time::Duration::from_secs(1))))
+    })
 }

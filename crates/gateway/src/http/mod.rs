@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod fields;
 pub mod health;
+pub mod limits;
 pub mod oauth;
 pub mod pages;
 pub mod reports;
@@ -193,29 +194,6 @@ pub fn router(state: AppState) -> Router {
             "/v1/settings",
             get(settings::retrieve).patch(settings::update),
         )
-        .route(
-            "/v1/s/resources/{model}",
-            get(session_api::list).post(session_api::create),
-        )
-        .route(
-            "/v1/s/resources/{model}/{id}",
-            get(session_api::retrieve)
-                .patch(session_api::update)
-                .delete(session_api::delete),
-        )
-        .route(
-            "/v1/s/models/{model}/fields",
-            get(session_api::model_fields),
-        )
-        .route(
-            "/v1/s/connection",
-            get(session_api::connection).delete(session_api::delete_connection),
-        )
-        .route(
-            "/v1/s/connection/authorization",
-            post(session_api::authorize),
-        )
-        .route("/v1/s/connector", get(session_api::connector_view))
         .route("/v1/connectors", get(connectors::list))
         .route("/v1/connectors/{connector_id}", get(connectors::retrieve))
         .route("/v1/models/{model}/fields", get(fields::list))
@@ -239,6 +217,42 @@ pub fn router(state: AppState) -> Router {
             get(reports::operators),
         )
         .method_not_allowed_fallback(method_not_allowed);
+    // The session routes are what a browser calls (the Connect page, an app's frontend).
+    let session = Router::new()
+        .route(
+            "/v1/s/resources/{model}",
+            get(session_api::list).post(session_api::create),
+        )
+        .route(
+            "/v1/s/resources/{model}/{id}",
+            get(session_api::retrieve)
+                .patch(session_api::update)
+                .delete(session_api::delete),
+        )
+        .route(
+            "/v1/s/models/{model}/fields",
+            get(session_api::model_fields),
+        )
+        .route(
+            "/v1/s/connection",
+            get(session_api::connection).delete(session_api::delete_connection),
+        )
+        .route(
+            "/v1/s/connection/authorization",
+            post(session_api::authorize),
+        )
+        .route("/v1/s/connector", get(session_api::connector_view))
+        .method_not_allowed_fallback(method_not_allowed);
+    let session = match state.config.hardening.cors_origins.layer() {
+        Some(cors) => session.layer(cors),
+        None => session,
+    };
+    let api = api
+        .merge(session)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::timeout,
+        ));
     Router::new()
         .merge(api)
         .route("/openapi.json", get(docs::openapi))

@@ -232,6 +232,8 @@ impl FromRequestParts<AppState> for SessionAuth {
                     "session routes need the `x-session-token` header",
                 )
             })?;
-        Self::verify(state, token)
+        let auth = Self::verify(state, token)?;
+        super::extract::admit(state, &format!("session:{}", auth.claims.connection_id))?;
+        Ok(auth)
     }
 }

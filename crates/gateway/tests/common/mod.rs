@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use patchbay_core::Secret;
 use patchbay_dialpad_sandbox::{Sandbox, SandboxConfig};
+use patchbay_gateway::http::limits::Hardening;
 use patchbay_gateway::reports::ReportsConfig;
 use patchbay_gateway::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -131,6 +132,29 @@ impl World {
         reports: ReportsConfig,
         app: Option<DialpadApp>,
     ) -> World {
+        Self::bare_tuned(config, reports, app, |_| {}).await
+    }
+
+    /// Like [`World::start`], with the gateway's options adjusted by `tune` first.
+    pub async fn start_tuned(size: u32, tune: impl FnOnce(&mut GatewayOptions)) -> World {
+        let world = Self::bare_tuned(sandbox_config(size), fast_reports(), None, tune).await;
+        let key = world.sandbox.info().api_key;
+        world
+            .as_tenant(&world.tenant)
+            .call(Method::POST, "/v1/connections/dialpad/acme")
+            .json(&json!({"credentials": {"type": "apiKey", "apiKey": key}}))
+            .send_json()
+            .await
+            .ok(201);
+        world
+    }
+
+    async fn bare_tuned(
+        config: SandboxConfig,
+        reports: ReportsConfig,
+        app: Option<DialpadApp>,
+        tune: impl FnOnce(&mut GatewayOptions),
+    ) -> World {
         let sandbox = Sandbox::start_local(config).await.unwrap();
         let database_url = db::test_database_url().await;
         let info = sandbox.info();
@@ -138,7 +162,7 @@ impl World {
             client_id: info.oauth_client_id.clone(),
             client_secret: Secret::new(info.oauth_client_secret.clone()),
         });
-        let gateway = start(GatewayOptions {
+        let mut options = GatewayOptions {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: database_url.clone(),
             keyring: db::test_keyring(),
@@ -150,9 +174,10 @@ impl World {
                 dialpad_app,
                 session_key: None,
             },
-        })
-        .await
-        .unwrap();
+            hardening: Hardening::default(),
+        };
+        tune(&mut options);
+        let gateway = start(options).await.unwrap();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
