@@ -3,6 +3,7 @@
 mod config;
 mod encryption;
 mod export;
+mod healthcheck;
 mod keys;
 pub mod layers;
 mod migrate;
@@ -65,6 +66,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Check and print the effective configuration (secrets redacted).
     Config(config::ConfigArgs),
+    /// Exit 0 when a running gateway is ready (GET /readyz answers 2xx); for containers.
+    Healthcheck(healthcheck::HealthcheckArgs),
 }
 
 /// The command line, parsed over the configuration file (see [`layers`]).
@@ -136,6 +139,9 @@ pub enum CliError {
     /// A report could not be made (the message says why).
     #[error("{0}")]
     Report(String),
+    /// A health check failed (the message says what answered what).
+    #[error("not healthy: {0}")]
+    Unhealthy(String),
     /// The configuration is invalid (the message names each setting and its fix).
     #[error("invalid configuration:\n{0}")]
     Invalid(String),
@@ -161,6 +167,7 @@ pub async fn run(invocation: Invocation) -> Result<(), CliError> {
     let Invocation { cli, layered } = invocation;
     match cli.command {
         Command::Config(args) => config::run(&args, &layered),
+        Command::Healthcheck(args) => healthcheck::run(args).await,
         Command::Serve(args) => serve::run(*args).await,
         Command::DialpadSandbox(args) => sandbox::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,
