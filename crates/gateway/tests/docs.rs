@@ -1,0 +1,96 @@
+//! The documentation's promises: every `sh` block of docs/api.md runs, in order, in one
+//! shell, against a fresh `patchbay serve --sandbox` (so its curl examples work as
+//! written), and docs/configuration.md documents every setting the binary reads.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/served.rs"]
+mod served;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::CommandFactory;
+use served::{serve, stop, tempdir};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The bodies of the fenced blocks tagged `lang`.
+fn blocks(markdown: &str, lang: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, l) if l == format!("```{lang}") => current = Some(String::new()),
+            (Some(body), "```") => {
+                out.push(std::mem::take(body));
+                current = None;
+            }
+            (Some(body), _) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn api_guide_examples_run_against_a_first_look() {
+    for tool in ["curl", "jq", "bash"] {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .unwrap();
+        assert!(found.status.success(), "the docs test needs `{tool}`");
+    }
+    let guide = std::fs::read_to_string(repo().join("docs/api.md")).unwrap();
+    let examples = blocks(&guide, "sh");
+    assert!(examples.len() >= 8, "found {} examples", examples.len());
+    let dir = tempdir();
+    let served = serve(&dir);
+    let url = served.ready["url"].as_str().unwrap().to_owned();
+    let sandbox = served.ready["sandboxUrl"].as_str().unwrap().to_owned();
+    let sk = served.ready["secretKey"].as_str().unwrap().to_owned();
+    // One shell, so variables carry from block to block; each block reports its number.
+    let mut script = String::from("set -euo pipefail\n");
+    for (i, block) in examples.iter().enumerate() {
+        script.push_str(&format!("echo '### example {}' >&2\n{block}", i + 1));
+    }
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .env("PATCHBAY_URL", &url)
+        .env("SANDBOX_URL", &sandbox)
+        .env("SK", &sk)
+        .output()
+        .unwrap();
+    stop(served);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "a docs/api.md example failed (the last `### example N` is the one):\n{stderr}\nstdout:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn configuration_reference_lists_every_setting() {
+    let reference = std::fs::read_to_string(repo().join("docs/configuration.md")).unwrap();
+    let mut settings = Vec::new();
+    patchbay_gateway::cli::layers::collect_envs(
+        &patchbay_gateway::cli::Cli::command(),
+        &mut settings,
+    );
+    settings.push("PATCHBAY_ENCRYPTION_KEY".to_owned());
+    let missing: Vec<&String> = settings
+        .iter()
+        .filter(|env| !reference.contains(&format!("`{env}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/configuration.md does not document {missing:?}"
+    );
+}
