@@ -57,7 +57,11 @@ fn api_guide_examples_run_against_a_first_look() {
     let sk = served.ready["secretKey"].as_str().unwrap().to_owned();
     // The variables the guide asks for are the ones a first look prints.
     for printed in [&url, &sandbox, &sk] {
-        assert!(served.printed.contains(printed.as_str()), "{}", served.printed);
+        assert!(
+            served.printed.contains(printed.as_str()),
+            "{}",
+            served.printed
+        );
     }
     // One shell, so variables carry from block to block; each block reports its number.
     let mut script = String::from("set -euo pipefail\n");

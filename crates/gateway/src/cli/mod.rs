@@ -82,7 +82,12 @@ pub struct Invocation {
 /// Parses the process's arguments over the configuration file. A file problem is an
 /// error; a command-line problem exits the way clap does (usage, code 2).
 pub fn parse() -> Result<Invocation, layers::LayerError> {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    parse_from(std::env::args_os().collect())
+}
+
+/// [`parse`] over `args` (the first is the program name), for programs that embed the
+/// command line (the benchmark harness runs `patchbay export` in a child this way).
+pub fn parse_from(args: Vec<std::ffi::OsString>) -> Result<Invocation, layers::LayerError> {
     let layered = match layers::parse(Cli::command(), args, std::env::var_os(layers::CONFIG_VAR))? {
         Ok(layered) => layered,
         Err(e) => e.exit(),

@@ -1,0 +1,5 @@
+//! One module per scenario; each answers its Markdown section.
+
+pub mod export;
+pub mod refresh_storm;
+pub mod resources;
