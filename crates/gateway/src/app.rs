@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::Authenticator;
 use crate::connections::ConnectionCache;
+use crate::proxy::{Proxy, ProxyConfig};
 use crate::registry::Connectors;
 use crate::reports::Reports;
 use crate::sessions::SessionKey;
@@ -28,6 +29,8 @@ pub struct AppConfig {
     pub max_body_bytes: usize,
     /// Signs session tokens (random by default: sessions then die with the process).
     pub session_key: SessionKey,
+    /// The raw proxy and the rate limiter.
+    pub proxy: ProxyConfig,
 }
 
 impl Default for AppConfig {
@@ -36,6 +39,7 @@ impl Default for AppConfig {
             public_url: "http://127.0.0.1:8080".into(),
             max_body_bytes: 1024 * 1024,
             session_key: SessionKey::default(),
+            proxy: ProxyConfig::default(),
         }
     }
 }
@@ -59,6 +63,8 @@ pub struct AppInner {
     pub reports: Reports,
     /// Credentials for connector calls, refreshed as needed.
     pub tokens: TokenManager,
+    /// The raw proxy's client, and the rate limiter unified calls share.
+    pub proxy: Proxy,
     /// Settings.
     pub config: AppConfig,
 }
@@ -91,6 +97,7 @@ impl AppState {
             tokens: TokenManager::new(store.clone(), connectors.clone(), connections.clone()),
             connections,
             custom_fields: CustomFieldCache::new(store.clone()),
+            proxy: Proxy::new(config.proxy.clone()),
             cursors: CursorSeal::new(cursor_key),
             store,
             connectors,

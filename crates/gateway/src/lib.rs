@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod csv;
 pub mod export;
 pub mod http;
+pub mod proxy;
 pub mod registry;
 pub mod reports;
 pub mod server;

@@ -150,6 +150,7 @@ impl World {
                 dialpad_app,
                 session_key: None,
             },
+            proxy: patchbay_gateway::proxy::ProxyConfig::default(),
         })
         .await
         .unwrap();
