@@ -100,6 +100,7 @@ fn select<'a>(
             path: &after[1 + owner.len()..],
         });
     }
+    path::check(rest).map_err(invalid_path)?;
     let header = |name: &str| {
         headers
             .get(name)
@@ -161,8 +162,8 @@ fn bearer(held: &Held) -> ApiResult<HeaderValue> {
 async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResult<Response> {
     let (parts, body) = request.into_parts();
     let selection = select(state, parts.uri.path(), &parts.headers)?;
-    let checked = path::check(selection.path)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidProxyPath, e.to_string()))?;
+    let checked = path::check(selection.path).map_err(invalid_path)?;
+    let connection = connection(state, tenant, &selection).await?;
     let config = &state.proxy.config;
     let base = config
         .upstreams
@@ -176,7 +177,6 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
                 ),
             )
         })?;
-    let connection = connection(state, tenant, &selection).await?;
     let mut held = state.tokens.current(&connection).await?;
     let uri = upstream_uri(base, checked, parts.uri.query())?;
     let Some(client) = state.proxy.client.as_ref() else {
@@ -314,6 +314,10 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
         }
         return Ok(respond(response, request_id));
     }
+}
+
+fn invalid_path(error: path::PathError) -> ApiError {
+    ApiError::new(ErrorCode::InvalidProxyPath, error.to_string())
 }
 
 /// The base, then the checked path and the query exactly as sent.
