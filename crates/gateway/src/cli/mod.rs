@@ -33,7 +33,7 @@ pub enum LogFormat {
 pub enum Command {
     /// Run the gateway. With --sandbox: against an in-process Dialpad sandbox, with a demo
     /// tenant and connection, printing keys and curl commands to try.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Run the Dialpad sandbox: a faithful local Dialpad API v2 (OAuth, API, events,
     /// rate limits, faults). Prints one JSON line starting with {"ready":true once it
     /// accepts connections.
@@ -116,7 +116,7 @@ pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Serve(args) => serve::run(args).await,
+        Command::Serve(args) => serve::run(*args).await,
         Command::DialpadSandbox(args) => sandbox::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,
         Command::Tenants(args) => tenants::run(args).await,
