@@ -18,8 +18,10 @@ const HOP_BY_HOP: [HeaderName; 8] = [
 ];
 
 /// The gateway's own request headers, never forwarded.
-const OWN: [HeaderName; 7] = [
+const OWN: [HeaderName; 8] = [
     header::HOST,
+    // hyper answers `100 Continue` to the caller itself; the upstream request has no wait.
+    header::EXPECT,
     header::AUTHORIZATION,
     header::COOKIE,
     HeaderName::from_static("x-api-key"),
@@ -28,7 +30,8 @@ const OWN: [HeaderName; 7] = [
     HeaderName::from_static("x-owner-id"),
 ];
 
-/// `x-session-token` and every `x-patchbay-*` header (the proxy's own switches).
+/// `x-session-token`, every `x-patchbay-*` header (the proxy's own switches), and any
+/// other `proxy-*` header (hop-by-hop by convention).
 fn is_own_extension(name: &HeaderName) -> bool {
     let name = name.as_str();
     name == "x-session-token" || name.starts_with("x-patchbay-") || name.starts_with("proxy-")
@@ -116,6 +119,7 @@ mod tests {
             ("accept", "application/json"),
             ("x-request-id", "abc"),
             ("content-type", "application/json"),
+            ("expect", "100-continue"),
         ]);
         upstream_request(&mut h, HeaderValue::from_static("Bearer dialpad"));
         let mut names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
