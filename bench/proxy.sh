@@ -41,10 +41,10 @@ sb_port=${sb##*:}
 
 # The gateway, over that sandbox, with a tenant and a connection on the sandbox's key.
 export PATCHBAY_ENCRYPTION_KEY
-PATCHBAY_ENCRYPTION_KEY=$("$bin" encryption generate-key --id bench)
+PATCHBAY_ENCRYPTION_KEY=$("$bin" encryption generate-key --id bench 2>/dev/null)
 db="sqlite://$tmp/gateway.db"
 "$bin" migrate --database "$db" >/dev/null 2>&1 || true
-tenant=$("$bin" tenants create --name bench --json --database "$db")
+tenant=$("$bin" tenants create --name bench --json --database "$db" 2>/dev/null)
 sk=$(json "$tenant" secretKey)
 "$bin" serve --listen 127.0.0.1:0 --database "$db" --dialpad-base-url "$sb" --no-rate-limiter \
   >"$tmp/gateway.out" 2>"$tmp/gateway.err" &
@@ -118,15 +118,18 @@ measure gateway_large "${gw_auth[@]}" "$gw/v1/proxy/dialpad/bench$large"
 # Memory while 4 x 100 MB stream through the gateway at once.
 rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$gw_pid/status"; }
 rss_before=$(rss)
+streams=()
 for _ in 1 2 3 4; do
   curl -sf "${gw_auth[@]}" -o /dev/null --limit-rate 50M "$gw/v1/proxy/dialpad/bench/_sandbox/bytes/104857600" &
+  streams+=($!)
 done
 rss_max=$rss_before
-while [ -n "$(jobs -r)" ]; do
+running() { for p in "${streams[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+while running; do
   r=$(rss); rss_max=$(awk -v a="$r" -v b="$rss_max" 'BEGIN {print (a > b) ? a : b}')
   sleep 0.2
 done
-wait
+for p in "${streams[@]}"; do wait "$p"; done
 rss_after=$(rss)
 
 echo

@@ -20,7 +20,7 @@ use crate::app::AppState;
 use crate::proxy::body::{BodyError, Outgoing};
 use crate::proxy::{headers, path, retry};
 use crate::store::{Connection, ConnectionStatus};
-use crate::tokens::Held;
+use crate::tokens::{Held, TokenError};
 use crate::unified::target::{connection_not_found, mark_unauthorized, rate_limited};
 
 /// Where the proxy's routes start.
@@ -276,25 +276,36 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
             if !refreshed && held.refreshable() {
                 refreshed = true;
                 // One refresh for every call holding this version, in every instance.
-                if let Ok(newer) = state.tokens.refresh(&connection, held.version).await
-                    && newer.version != held.version
-                {
-                    held = newer;
-                    if replayable {
-                        headers.insert(header::AUTHORIZATION, bearer(&held)?);
-                        continue;
+                match state.tokens.refresh(&connection, held.version).await {
+                    Ok(newer) if newer.version != held.version => {
+                        held = newer;
+                        if replayable {
+                            headers.insert(header::AUTHORIZATION, bearer(&held)?);
+                            continue;
+                        }
+                        // Renewed for the next call; this one's body is gone.
+                        return Ok(respond(response, request_id));
                     }
-                    return Ok(respond(response, request_id));
+                    Ok(_) => {}
+                    // The token manager already marked the connection (invalid_grant).
+                    Err(TokenError::Unauthorized { .. }) => {
+                        return Ok(respond(response, request_id));
+                    }
+                    // The token endpoint is down: the connection stays as it is.
+                    Err(e) => {
+                        tracing::warn!(connection = %connection.id, error = %e, "cannot refresh after a 401");
+                        return Ok(respond(response, request_id));
+                    }
                 }
             }
-            if state
+            let still_authorized = state
                 .connections
                 .get(&tenant.id, &selection.connector_id, &selection.owner_id)
                 .await
                 .ok()
                 .flatten()
-                .is_some_and(|c| c.status == ConnectionStatus::Authorized)
-            {
+                .is_some_and(|c| c.id == connection.id && c.status == ConnectionStatus::Authorized);
+            if still_authorized {
                 let _ = mark_unauthorized(state, provider, &connection).await;
             }
             return Ok(respond(response, request_id));
