@@ -57,3 +57,54 @@ def sandbox():
     sbx = Sandbox("--size", "300", "--page-size", "7", "--call-page-size", "9", "--no-rate-limits")
     yield sbx
     sbx.stop()
+
+
+class Gateway:
+    """`patchbay serve --sandbox`: a gateway with its own in-process sandbox, a demo tenant
+    and an authorized `dialpad`/`demo` connection (the sandbox's admin API key)."""
+
+    def __init__(self, workdir: Path, *args: str):
+        binary = patchbay_binary()
+        if not binary.exists():
+            raise RuntimeError(f"{binary} is missing: run `cargo build -p patchbay-gateway` first")
+        env = {k: v for k, v in os.environ.items() if k != "PATCHBAY_ENCRYPTION_KEY"}
+        self.proc = subprocess.Popen(
+            [
+                str(binary), "serve", "--sandbox", "--listen", "127.0.0.1:0",
+                "--database", f"sqlite://{workdir}/gateway.db",
+                "--dev-key-file", str(workdir / "dev-key"), *args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        for line in self.proc.stdout:
+            if line.startswith('{"ready":true'):
+                break
+        else:
+            self.stop()
+            raise RuntimeError("the gateway did not print its ready line")
+        self.info = json.loads(line)
+        self.url = self.info["url"]
+        self.sandbox_url = self.info["sandboxUrl"]
+        self.secret_key = self.info["secretKey"]
+
+    def sandbox_control(self, method: str, path: str, **kwargs):
+        resp = requests.request(method, f"{self.sandbox_url}/_sandbox{path}", timeout=10, **kwargs)
+        resp.raise_for_status()
+        return resp.json() if resp.content else None
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory):
+    gw = Gateway(tmp_path_factory.mktemp("gateway"))
+    yield gw
+    gw.stop()

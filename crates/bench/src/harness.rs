@@ -9,6 +9,7 @@ use patchbay_core::Secret;
 use patchbay_dialpad_sandbox::{Sandbox, SandboxConfig};
 use patchbay_gateway::crypto::Keyring;
 use patchbay_gateway::http::limits::Hardening;
+use patchbay_gateway::proxy::ProxyConfig;
 use patchbay_gateway::reports::ReportsConfig;
 use patchbay_gateway::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
 use patchbay_gateway::store::{ConnectionStatus, Credentials};
@@ -104,6 +105,11 @@ pub async fn start_with(
             session_key: None,
         },
         hardening: Hardening::default(),
+        // The gateway's limiter mirrors Dialpad's limits: measured with them, or not at all.
+        proxy: ProxyConfig {
+            limiter: options.rate_limits,
+            ..ProxyConfig::default()
+        },
     };
     tune(&mut gateway_options);
     let gateway = start(gateway_options).await?;

@@ -59,6 +59,9 @@ macro_rules! error_codes {
 error_codes! {
     /// The request is malformed (bad JSON, bad query parameter).
     BadRequest = "BAD_REQUEST", 400, "The request is malformed.";
+    /// A proxy path that could leave the provider's API (`..`, encoded dots, slashes or
+    /// backslashes, `//`, `@`, an absolute URL).
+    InvalidProxyPath = "INVALID_PROXY_PATH", 400, "The proxy path is not allowed.";
     /// The body parsed but some fields are invalid; `details` lists them.
     ValidationFailed = "VALIDATION_FAILED", 422, "Some fields are invalid.";
     /// The pagination cursor is not one this API issued, or no longer valid.
@@ -206,6 +209,7 @@ mod tests {
     fn table_pins_every_published_status() {
         let expected = [
             ("BAD_REQUEST", 400),
+            ("INVALID_PROXY_PATH", 400),
             ("VALIDATION_FAILED", 422),
             ("INVALID_CURSOR", 400),
             ("UNAUTHENTICATED", 401),

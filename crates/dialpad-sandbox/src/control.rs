@@ -21,6 +21,8 @@ use crate::{events, ready_info};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/ping", get(|| async { "ok" }))
+        .route("/echo/{*path}", axum::routing::any(crate::probe::echo))
+        .route("/bytes/{n}", get(crate::probe::bytes))
         .route("/info", get(info))
         .route("/companies", get(companies))
         .route("/reset", post(reset))

@@ -13,6 +13,7 @@ pub mod faults;
 pub mod ids;
 pub mod oauth;
 pub mod page;
+pub mod probe;
 pub mod ratelimit;
 pub mod seed;
 pub mod state;

@@ -14,6 +14,7 @@ mod oauth;
 mod paging;
 mod resources;
 
+pub mod limits;
 pub mod reports;
 
 pub mod types;

@@ -14,6 +14,7 @@ use crate::connections::ConnectionCache;
 use crate::health::Heartbeats;
 use crate::http::limits::{ApiLimiter, Hardening};
 use crate::metrics::Metrics;
+use crate::proxy::{Proxy, ProxyConfig};
 use crate::registry::Connectors;
 use crate::reports::Reports;
 use crate::sessions::SessionKey;
@@ -33,6 +34,8 @@ pub struct AppConfig {
     pub session_key: SessionKey,
     /// Request timeout, our own API's rate limit, CORS.
     pub hardening: Hardening,
+    /// The raw proxy and the rate limiter.
+    pub proxy: ProxyConfig,
 }
 
 impl Default for AppConfig {
@@ -42,6 +45,7 @@ impl Default for AppConfig {
             max_body_bytes: 1024 * 1024,
             session_key: SessionKey::default(),
             hardening: Hardening::default(),
+            proxy: ProxyConfig::default(),
         }
     }
 }
@@ -71,6 +75,8 @@ pub struct AppInner {
     pub heartbeats: Heartbeats,
     /// Our own API's per-key rate limit.
     pub api_limiter: ApiLimiter,
+    /// The raw proxy's client, and the rate limiter unified calls share.
+    pub proxy: Proxy,
     /// Settings.
     pub config: AppConfig,
 }
@@ -108,6 +114,7 @@ impl AppState {
             api_limiter: ApiLimiter::new(config.hardening.api_rate_limit),
             connections,
             custom_fields: CustomFieldCache::new(store.clone()),
+            proxy: Proxy::new(config.proxy.clone()),
             cursors: CursorSeal::new(cursor_key),
             store,
             connectors,

@@ -15,6 +15,7 @@ pub mod export;
 pub mod health;
 pub mod http;
 pub mod metrics;
+pub mod proxy;
 pub mod registry;
 pub mod reports;
 pub mod server;

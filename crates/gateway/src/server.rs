@@ -41,6 +41,8 @@ pub struct GatewayOptions {
     pub onboarding: Onboarding,
     /// Request timeout, our own API's rate limit, CORS.
     pub hardening: Hardening,
+    /// The raw proxy and the rate limiter (Dialpad's base URL is added as its upstream).
+    pub proxy: crate::proxy::ProxyConfig,
 }
 
 /// How the gateway onboards end users: its Dialpad OAuth app and its session key.
@@ -181,6 +183,10 @@ pub async fn start_with_store(
         session_key: options.onboarding.session_key.clone().unwrap_or_else(|| {
             SessionKey::from_bytes(options.keyring.derive_key(DERIVATION_CONTEXT))
         }),
+        proxy: options
+            .proxy
+            .clone()
+            .with_upstream("dialpad", &options.dialpad_base_url),
         ..AppConfig::default()
     };
     // The public URL defaults to the bound address, known only after binding; the OAuth

@@ -15,6 +15,7 @@ use super::{CliError, shutdown_signal};
 use crate::config::{DatabaseArgs, ENCRYPTION_KEY_VAR, keyring_from, keyring_from_env};
 use crate::crypto::Keyring;
 use crate::http::limits::{CorsOrigins, Hardening, RateLimit};
+use crate::proxy::ProxyConfig;
 use crate::reports::ReportsConfig;
 use crate::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
 use crate::sessions::{MAX_TTL_SECS, SessionKey};
@@ -47,6 +48,17 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PATCHBAY_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Largest request body the raw proxy forwards, in bytes (413 beyond it).
+    #[arg(long, env = "PATCHBAY_PROXY_MAX_BODY_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub proxy_max_body_bytes: u64,
+    /// Turns off the per-connection limiter matching Dialpad's rate limits (proxy and
+    /// unified calls then meet Dialpad's 429s, which idempotent calls retry).
+    #[arg(long, env = "PATCHBAY_NO_RATE_LIMITER")]
+    pub no_rate_limiter: bool,
+    /// The longest a call queues in that limiter, in milliseconds; beyond it the caller
+    /// gets 429 with Retry-After at once.
+    #[arg(long, env = "PATCHBAY_RATE_LIMIT_MAX_WAIT_MS", default_value_t = 2000)]
+    pub rate_limit_max_wait_ms: u64,
     /// The client id of the gateway's Dialpad OAuth app (OAuth onboarding and token
     /// refresh); its redirect URI is the public URL plus /v1/oauth/callback.
     #[arg(
@@ -142,6 +154,12 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
             request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
             api_rate_limit: args.api_rate_limit.0,
             cors_origins: args.cors_allowed_origins.clone(),
+        },
+        proxy: ProxyConfig {
+            max_body_bytes: args.proxy_max_body_bytes,
+            limiter: !args.no_rate_limiter,
+            max_queue_wait: Duration::from_millis(args.rate_limit_max_wait_ms),
+            ..ProxyConfig::default()
         },
     })
     .await

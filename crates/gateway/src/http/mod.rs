@@ -13,6 +13,7 @@ pub mod health;
 pub mod limits;
 pub mod oauth;
 pub mod pages;
+pub mod proxy;
 pub mod reports;
 pub mod resources;
 pub mod session_api;
@@ -79,6 +80,7 @@ use crate::app::AppState;
         reports::offices,
         reports::call_centers,
         reports::operators,
+        proxy::proxy,
     ),
     components(schemas(
         patchbay_core::Resource,
@@ -113,6 +115,7 @@ use crate::app::AppState;
         (name = "reports", description = "Dialpad analytics: stats jobs (polled for you, deduplicated within Dialpad's cache window) and call-center reports."),
         (name = "sessions", description = "Short-lived tokens for your end users' browsers."),
         (name = "session", description = "The session-mode routes (`x-session-token`): one connection, the operations the session grants."),
+        (name = "proxy", description = "Any Dialpad endpoint, with the connection's credential: the raw proxy."),
         (name = "settings", description = "Your settings: the redirect allow-list of OAuth onboarding."),
     )
 )]
@@ -216,6 +219,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/reports/dialpad/callcenters/{id}/operators",
             get(reports::operators),
         )
+        .route("/v1/proxy/{*path}", proxy::methods())
         .method_not_allowed_fallback(method_not_allowed);
     // The session routes are what a browser calls (the Connect page, an app's frontend).
     let session = Router::new()

@@ -198,6 +198,7 @@ impl Target {
         F: Fn(&'a dyn Connector, &'a ConnectionContext) -> Fut,
         Fut: Future<Output = Result<T, ConnectorError>>,
     {
+        self.charge(state).await?;
         match f(self.connector.as_ref(), &self.ctx).await {
             Ok(value) => return Ok(value),
             Err(ConnectorError::CredentialRejected { .. }) => {}
@@ -205,11 +206,14 @@ impl Target {
         }
         if self.held.refreshable() {
             match self.renewed(state).await {
-                Ok(Some(ctx)) => match f(self.connector.as_ref(), ctx).await {
-                    Ok(value) => return Ok(value),
-                    Err(ConnectorError::CredentialRejected { .. }) => {}
-                    Err(other) => return Err(other.into()),
-                },
+                Ok(Some(ctx)) => {
+                    self.charge(state).await?;
+                    match f(self.connector.as_ref(), ctx).await {
+                        Ok(value) => return Ok(value),
+                        Err(ConnectorError::CredentialRejected { .. }) => {}
+                        Err(other) => return Err(other.into()),
+                    }
+                }
                 Ok(None) => {}
                 Err(e) => return Err(e),
             }
@@ -240,33 +244,57 @@ impl Target {
         }
     }
 
+    /// One slot of the connection's rate limiter (shared with the raw proxy): one per
+    /// connector call, whatever number of Dialpad requests it makes.
+    async fn charge(&self, state: &AppState) -> ApiResult<()> {
+        state
+            .proxy
+            .limiter
+            .acquire(&self.connection.id, None)
+            .await
+            .map_err(rate_limited)
+    }
+
     /// Marks the connection unauthorized after the provider rejected its credential.
     async fn reject(&self, state: &AppState) -> ApiError {
-        let c = &self.connection;
-        let name = self.connector.descriptor().name;
-        tracing::warn!(
-            connection = %c.id,
-            connector = %c.connector_id,
-            "the provider rejected the connection's credential; marking it unauthorized"
-        );
-        let reason = format!("{name} rejected the connection's credential");
-        if let Err(err) = state
-            .store
-            .set_status_with_event(&c.id, ConnectionStatus::Unauthorized, Some(&reason))
-            .await
-        {
-            tracing::error!(connection = %c.id, error = %err, "cannot mark the connection unauthorized");
-        }
-        state
-            .connections
-            .invalidate(&c.tenant_id, &c.connector_id, &c.owner_id)
-            .await;
-        state.tokens.forget(&c.id).await;
-        ApiError::new(
-            ErrorCode::ConnectionUnauthorized,
-            format!("{reason}; authorize the connection again"),
-        )
+        mark_unauthorized(state, self.connector.descriptor().name, &self.connection).await
     }
+}
+
+/// `RATE_LIMITED` with `Retry-After`, for a call the limiter would have queued too long.
+pub fn rate_limited(refused: crate::proxy::limiter::Refused) -> ApiError {
+    ApiError::new(
+        ErrorCode::RateLimited,
+        "the connection is at Dialpad's rate limit; retry after the time in Retry-After",
+    )
+    .with_retry_after(Some(refused.retry_after))
+}
+
+/// Marks `c` unauthorized after the provider (`name`) rejected its credential, as every
+/// route does: status and event, caches dropped; answers `CONNECTION_UNAUTHORIZED`.
+pub async fn mark_unauthorized(state: &AppState, name: &str, c: &Connection) -> ApiError {
+    tracing::warn!(
+        connection = %c.id,
+        connector = %c.connector_id,
+        "the provider rejected the connection's credential; marking it unauthorized"
+    );
+    let reason = format!("{name} rejected the connection's credential");
+    if let Err(err) = state
+        .store
+        .set_status_with_event(&c.id, ConnectionStatus::Unauthorized, Some(&reason))
+        .await
+    {
+        tracing::error!(connection = %c.id, error = %err, "cannot mark the connection unauthorized");
+    }
+    state
+        .connections
+        .invalidate(&c.tenant_id, &c.connector_id, &c.owner_id)
+        .await;
+    state.tokens.forget(&c.id).await;
+    ApiError::new(
+        ErrorCode::ConnectionUnauthorized,
+        format!("{reason}; authorize the connection again"),
+    )
 }
 
 /// `CONNECTION_NOT_FOUND` for the tenant's (`connector_id`, `owner_id`): also what another

@@ -13,6 +13,7 @@ use std::time::Duration;
 use patchbay_core::Secret;
 use patchbay_dialpad_sandbox::{Sandbox, SandboxConfig};
 use patchbay_gateway::http::limits::Hardening;
+use patchbay_gateway::proxy::ProxyConfig;
 use patchbay_gateway::reports::ReportsConfig;
 use patchbay_gateway::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -97,6 +98,24 @@ impl World {
         Self::start_with_reports(config, fast_reports()).await
     }
 
+    /// Like [`World::start_with`], with the raw proxy and limiter configured by `proxy`.
+    pub async fn start_with_proxy(config: SandboxConfig, proxy: ProxyConfig) -> World {
+        let world = Self::bare_with(config, fast_reports(), None, proxy).await;
+        world.connect_api_key("acme").await;
+        world
+    }
+
+    /// Connects `owner` of the main tenant with the sandbox's admin API key.
+    pub async fn connect_api_key(&self, owner: &str) {
+        let key = self.sandbox.info().api_key;
+        self.as_tenant(&self.tenant)
+            .call(Method::POST, &format!("/v1/connections/dialpad/{owner}"))
+            .json(&json!({"credentials": {"type": "apiKey", "apiKey": key}}))
+            .send_json()
+            .await
+            .ok(201);
+    }
+
     /// Like [`World::start_with`], with the stats poller timed by `reports`.
     pub async fn start_with_reports(config: SandboxConfig, reports: ReportsConfig) -> World {
         let world = Self::bare_with_reports(config, reports).await;
@@ -114,30 +133,38 @@ impl World {
     /// Like [`World::start_with`], without any connection. The gateway's OAuth app is the
     /// sandbox's default one (it approves at once and accepts any loopback redirect URI).
     pub async fn bare(config: SandboxConfig) -> World {
-        Self::bare_with(config, fast_reports(), None).await
+        Self::bare_with(config, fast_reports(), None, ProxyConfig::default()).await
     }
 
     async fn bare_with_reports(config: SandboxConfig, reports: ReportsConfig) -> World {
-        Self::bare_with(config, reports, None).await
+        Self::bare_with(config, reports, None, ProxyConfig::default()).await
     }
 
     /// Like [`World::bare`], with the gateway's OAuth app chosen (`None`: the sandbox's
     /// default app).
     pub async fn bare_with_app(config: SandboxConfig, app: Option<DialpadApp>) -> World {
-        Self::bare_with(config, fast_reports(), app).await
+        Self::bare_with(config, fast_reports(), app, ProxyConfig::default()).await
     }
 
     async fn bare_with(
         config: SandboxConfig,
         reports: ReportsConfig,
         app: Option<DialpadApp>,
+        proxy: ProxyConfig,
     ) -> World {
-        Self::bare_tuned(config, reports, app, |_| {}).await
+        Self::bare_tuned(config, reports, app, proxy, |_| {}).await
     }
 
     /// Like [`World::start`], with the gateway's options adjusted by `tune` first.
     pub async fn start_tuned(size: u32, tune: impl FnOnce(&mut GatewayOptions)) -> World {
-        let world = Self::bare_tuned(sandbox_config(size), fast_reports(), None, tune).await;
+        let world = Self::bare_tuned(
+            sandbox_config(size),
+            fast_reports(),
+            None,
+            ProxyConfig::default(),
+            tune,
+        )
+        .await;
         let key = world.sandbox.info().api_key;
         world
             .as_tenant(&world.tenant)
@@ -153,8 +180,12 @@ impl World {
         config: SandboxConfig,
         reports: ReportsConfig,
         app: Option<DialpadApp>,
+        mut proxy: ProxyConfig,
         tune: impl FnOnce(&mut GatewayOptions),
     ) -> World {
+        // The gateway's limiter mirrors Dialpad's limits: on only when the sandbox enforces
+        // them (storms of calls in other tests would otherwise queue for seconds).
+        proxy.limiter &= config.rate_limits;
         let sandbox = Sandbox::start_local(config).await.unwrap();
         let database_url = db::test_database_url().await;
         let info = sandbox.info();
@@ -175,6 +206,7 @@ impl World {
                 session_key: None,
             },
             hardening: Hardening::default(),
+            proxy,
         };
         tune(&mut options);
         let gateway = start(options).await.unwrap();

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# The raw proxy against a real reverse proxy: the same small GET (GET /api/v2/company) and
+# the same 1 MB response (the sandbox's /_sandbox/bytes probe) straight at a Dialpad sandbox,
+# through Debian's nginx configured as a reverse proxy to it (upstream keepalive, no
+# buffering), and through the gateway's /v1/proxy (limiter off: the sandbox's limits are
+# off too), with the same load tool (wrk, 64 connections). Prints req/s and the latency
+# added at p50/p99 over direct, and their ratios; then the gateway's resident memory while
+# 4 x 100 MB stream through it (it should stay flat). Aims: throughput >= nginx's, under
+# 150 us added at the median.
+# Usage: bench/proxy.sh [seconds per run, default 10]. Installs nginx and wrk (apt) if missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+for tool in nginx:nginx wrk:wrk; do
+  command -v "${tool%%:*}" >/dev/null || [ -x "/usr/sbin/${tool%%:*}" ] \
+    || apt-get install -y "${tool##*:}" >/dev/null
+done
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+cargo build --quiet --release -p patchbay-gateway --bin patchbay
+bin=${CARGO_TARGET_DIR:-target}/release/patchbay
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+json() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_line() { for _ in $(seq 1 600); do grep -q '"ready":true' "$1" 2>/dev/null && return; sleep 0.1; done; echo "no ready line in $1" >&2; exit 1; }
+
+# The sandbox, on its own.
+"$bin" dialpad-sandbox --listen 127.0.0.1:0 --size 50 --companies 1 --no-rate-limits >"$tmp/sandbox.out" 2>/dev/null &
+pids+=($!)
+wait_line "$tmp/sandbox.out"
+sb_ready=$(grep '"ready":true' "$tmp/sandbox.out")
+sb=$(json "$sb_ready" url)
+dialpad_key=$(json "$sb_ready" apiKey)
+sb_port=${sb##*:}
+
+# The gateway, over that sandbox, with a tenant and a connection on the sandbox's key.
+export PATCHBAY_ENCRYPTION_KEY
+PATCHBAY_ENCRYPTION_KEY=$("$bin" encryption generate-key --id bench 2>/dev/null)
+db="sqlite://$tmp/gateway.db"
+"$bin" migrate --database "$db" >/dev/null 2>&1 || true
+tenant=$("$bin" tenants create --name bench --json --database "$db" 2>/dev/null)
+sk=$(json "$tenant" secretKey)
+"$bin" serve --listen 127.0.0.1:0 --database "$db" --dialpad-base-url "$sb" --no-rate-limiter \
+  >"$tmp/gateway.out" 2>"$tmp/gateway.err" &
+gw_pid=$!
+pids+=($gw_pid)
+wait_line "$tmp/gateway.out"
+gw=$(json "$(grep '"ready":true' "$tmp/gateway.out")" url)
+curl -sf -X POST -H "Authorization: Bearer $sk" -H 'Content-Type: application/json' \
+  -d "{\"credentials\": {\"type\": \"apiKey\", \"apiKey\": \"$dialpad_key\"}}" \
+  "$gw/v1/connections/dialpad/bench" >/dev/null
+
+# nginx as a reverse proxy to the same sandbox.
+ng_port=$(free_port)
+mkdir -p "$tmp/nginx"
+cat >"$tmp/nginx.conf" <<CONF
+worker_processes auto;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $tmp/nginx/body;
+  proxy_temp_path $tmp/nginx/proxy;
+  fastcgi_temp_path $tmp/nginx/fastcgi;
+  uwsgi_temp_path $tmp/nginx/uwsgi;
+  scgi_temp_path $tmp/nginx/scgi;
+  upstream sandbox { server 127.0.0.1:$sb_port; keepalive 256; }
+  server {
+    listen 127.0.0.1:$ng_port;
+    location / {
+      proxy_pass http://sandbox;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+CONF
+"$nginx_bin" -c "$tmp/nginx.conf" -p "$tmp/nginx" -g 'daemon on;'
+ng="http://127.0.0.1:$ng_port"
+
+run() { wrk -t2 -c64 -d"${secs}s" --latency "$@" >"$tmp/wrk.log"; }
+rps() { awk '/Requests\/sec/ {print $2}' "$tmp/wrk.log"; }
+pct() { awk -v p="$1" '$1 == p {v=$2} END {print v}' "$tmp/wrk.log"; }
+us() { python3 -c 'import sys; v=sys.argv[1]
+units={"us":1,"ms":1000,"s":1000000}
+for u in ("us","ms","s"):
+    if v.endswith(u): print(float(v[:-len(u)])*units[u]); break' "$1"; }
+declare -A R P50 P99
+measure() { # name, then wrk arguments
+  local name=$1; shift
+  run "$@"
+  R[$name]=$(rps); P50[$name]=$(us "$(pct 50%)"); P99[$name]=$(us "$(pct 99%)")
+}
+
+small=/api/v2/company
+large=/_sandbox/bytes/1048576
+direct_auth=(-H "Authorization: Bearer $dialpad_key")
+gw_auth=(-H "Authorization: Bearer $sk")
+# Warm every path.
+for u in "$sb$small" "$ng$small"; do curl -sf "${direct_auth[@]}" "$u" >/dev/null; done
+curl -sf "${gw_auth[@]}" "$gw/v1/proxy/dialpad/bench$small" >/dev/null
+
+measure direct_small "${direct_auth[@]}" "$sb$small"
+measure nginx_small "${direct_auth[@]}" "$ng$small"
+measure gateway_small "${gw_auth[@]}" "$gw/v1/proxy/dialpad/bench$small"
+measure direct_large "${direct_auth[@]}" "$sb$large"
+measure nginx_large "${direct_auth[@]}" "$ng$large"
+measure gateway_large "${gw_auth[@]}" "$gw/v1/proxy/dialpad/bench$large"
+
+# Memory while 4 x 100 MB stream through the gateway at once.
+rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$gw_pid/status"; }
+rss_before=$(rss)
+streams=()
+for _ in 1 2 3 4; do
+  curl -sf "${gw_auth[@]}" -o /dev/null --limit-rate 50M "$gw/v1/proxy/dialpad/bench/_sandbox/bytes/104857600" &
+  streams+=($!)
+done
+rss_max=$rss_before
+running() { for p in "${streams[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+while running; do
+  r=$(rss); rss_max=$(awk -v a="$r" -v b="$rss_max" 'BEGIN {print (a > b) ? a : b}')
+  sleep 0.2
+done
+for p in "${streams[@]}"; do wait "$p"; done
+rss_after=$(rss)
+
+echo
+echo "machine: $(nproc) cores; wrk -t2 -c64 -d${secs}s; sandbox, nginx ($("$nginx_bin" -v 2>&1 | sed 's/.*\///')) and gateway as separate processes"
+printf '%-34s %10s %10s %10s %12s %12s\n' "path" "req/s" "p50 us" "p99 us" "added p50" "added p99"
+for size in small large; do
+  for who in direct nginx gateway; do
+    k=${who}_$size
+    printf '%-34s %10.0f %10.0f %10.0f %12s %12s\n' "$who, ${size/small/small GET}" "${R[$k]}" "${P50[$k]}" "${P99[$k]}" \
+      "$([ "$who" = direct ] && echo - || awk -v a="${P50[$k]}" -v b="${P50[direct_$size]}" 'BEGIN {printf "%+.0f us", a-b}')" \
+      "$([ "$who" = direct ] && echo - || awk -v a="${P99[$k]}" -v b="${P99[direct_$size]}" 'BEGIN {printf "%+.0f us", a-b}')"
+  done
+  printf '%-34s %10.2f\n' "gateway/nginx throughput, $size" "$(awk -v a="${R[gateway_$size]}" -v b="${R[nginx_$size]}" 'BEGIN {print a/b}')"
+  printf '%-34s %10.2f\n' "gateway/direct throughput, $size" "$(awk -v a="${R[gateway_$size]}" -v b="${R[direct_$size]}" 'BEGIN {print a/b}')"
+  printf '%-34s %10.2f\n' "gateway/nginx added p50, $size" "$(awk -v g="${P50[gateway_$size]}" -v n="${P50[nginx_$size]}" -v d="${P50[direct_$size]}" 'BEGIN {x=n-d; if (x<=0) x=1; print (g-d)/x}')"
+done
+printf 'gateway RSS (MB): %s before, %s peak while 4 x 100 MB streamed, %s after\n' "$rss_before" "$rss_max" "$rss_after"

@@ -1,0 +1,363 @@
+//! `ANY /v1/proxy/{*path}`: any Dialpad endpoint, with the connection's credential. The
+//! connection is chosen by `x-connector-id`/`x-owner-id`, or in the path
+//! (`/v1/proxy/{connectorId}/{ownerId}/…`, so an SDK only changes its base URL). Method,
+//! path and query go up as sent, bodies stream both ways, and the answer comes back as
+//! Dialpad sent it. See `crate::proxy` for the rules each step follows.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use patchbay_core::ErrorCode;
+use percent_encoding::percent_decode_str;
+
+use super::error::{ApiError, ApiResult};
+use super::extract::Tenant;
+use crate::app::AppState;
+use crate::proxy::body::{BodyError, Outgoing};
+use crate::proxy::{headers, path, retry};
+use crate::store::{Connection, ConnectionStatus};
+use crate::tokens::{Held, TokenError};
+use crate::unified::target::{connection_not_found, mark_unauthorized, rate_limited};
+
+/// Where the proxy's routes start.
+pub const PREFIX: &str = "/v1/proxy";
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// Forwards one call to the connection's provider.
+#[utoipa::path(
+    get,
+    path = "/v1/proxy/{connectorId}/{ownerId}/{path}",
+    tag = "proxy",
+    operation_id = "proxy",
+    summary = "Call any provider endpoint with the connection's credential",
+    description = "Any method. Also `/v1/proxy/{path}` with the connection in `x-connector-id` \
+        and `x-owner-id`. The path and query string go to the connector's API as sent; the \
+        caller's `Authorization`, `Cookie`, hop-by-hop and gateway headers are dropped and \
+        the connection's credential is presented instead. `x-patchbay-retry: true|false` \
+        turns retries of 429, 5xx and connection failures on (POST, PATCH) or off.",
+    params(
+        ("connectorId" = String, Path, description = "`dialpad`."),
+        ("ownerId" = String, Path, description = "Your id for the end user."),
+        ("path" = String, Path, description = "The provider's path, e.g. `api/v2/users`."),
+    ),
+    responses(
+        (status = 200, description = "The provider's answer, status, headers and body as sent."),
+        (status = 400, description = "`INVALID_PROXY_PATH`: a path that could leave the provider's API.", body = patchbay_core::ErrorBody),
+        (status = 404, description = "`CONNECTION_NOT_FOUND`.", body = patchbay_core::ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`.", body = patchbay_core::ErrorBody),
+        (status = 429, description = "`RATE_LIMITED`: Dialpad's limit would be hit; see `Retry-After`.", body = patchbay_core::ErrorBody),
+    ),
+    security(("secretKey" = []), ("apiKeyPair" = []))
+)]
+pub async fn proxy(State(state): State<AppState>, tenant: Tenant, request: Request) -> Response {
+    match forward(&state, &tenant, request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The connection and the provider path a call names.
+struct Selection<'a> {
+    connector_id: String,
+    owner_id: String,
+    path: &'a str,
+}
+
+fn select<'a>(
+    state: &AppState,
+    uri_path: &'a str,
+    headers: &HeaderMap,
+) -> ApiResult<Selection<'a>> {
+    let rest = uri_path.strip_prefix(PREFIX).unwrap_or(uri_path);
+    let first = rest
+        .get(1..)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or("");
+    if !first.is_empty() && state.connectors.get(first).is_some() {
+        let after = &rest[1 + first.len()..];
+        let owner = after
+            .get(1..)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or("");
+        if owner.is_empty() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidProxyPath,
+                format!("name the owner: {PREFIX}/{first}/{{ownerId}}/{{path}}"),
+            ));
+        }
+        let owner_id = percent_decode_str(owner)
+            .decode_utf8()
+            .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the owner id is not UTF-8"))?
+            .into_owned();
+        return Ok(Selection {
+            connector_id: first.to_owned(),
+            owner_id,
+            path: &after[1 + owner.len()..],
+        });
+    }
+    path::check(rest).map_err(invalid_path)?;
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    match (header("x-connector-id"), header("x-owner-id")) {
+        (Some(connector_id), Some(owner_id)) => Ok(Selection {
+            connector_id: connector_id.to_owned(),
+            owner_id: owner_id.to_owned(),
+            path: rest,
+        }),
+        _ => Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "choose the connection with `x-connector-id` and `x-owner-id`, or in the path: \
+             /v1/proxy/{connectorId}/{ownerId}/{path}",
+        )),
+    }
+}
+
+async fn connection(
+    state: &AppState,
+    tenant: &Tenant,
+    selection: &Selection<'_>,
+) -> ApiResult<Arc<Connection>> {
+    let (connector, owner) = (&selection.connector_id, &selection.owner_id);
+    if state.connectors.get(connector).is_none() {
+        return Err(ApiError::new(
+            ErrorCode::ConnectorNotFound,
+            format!("there is no connector `{connector}`"),
+        ));
+    }
+    let connection = state
+        .connections
+        .get(&tenant.id, connector, owner)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| connection_not_found(connector, owner))?;
+    if connection.status != ConnectionStatus::Authorized || connection.credentials.is_none() {
+        return Err(ApiError::new(
+            ErrorCode::ConnectionUnauthorized,
+            format!(
+                "the connection is {}; authorize it before calling it",
+                connection.status.as_str()
+            ),
+        ));
+    }
+    Ok(connection)
+}
+
+fn bearer(held: &Held) -> ApiResult<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", held.credential().expose_secret()))
+        .map_err(|_| ApiError::internal("the stored credential is not a valid header value"))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResult<Response> {
+    let (parts, body) = request.into_parts();
+    let selection = select(state, parts.uri.path(), &parts.headers)?;
+    let checked = path::check(selection.path).map_err(invalid_path)?;
+    let connection = connection(state, tenant, &selection).await?;
+    let config = &state.proxy.config;
+    let base = config
+        .upstreams
+        .get(&selection.connector_id)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::OperationNotSupported,
+                format!(
+                    "the `{}` connector has no raw proxy",
+                    selection.connector_id
+                ),
+            )
+        })?;
+    let mut held = state.tokens.current(&connection).await?;
+    let uri = upstream_uri(base, checked, parts.uri.query())?;
+    let Some(client) = state.proxy.client.as_ref() else {
+        return Err(ApiError::new(
+            ErrorCode::UpstreamUnavailable,
+            "the proxy's HTTP client is not available (see the gateway's log)",
+        ));
+    };
+
+    let method = parts.method;
+    let mut headers = parts.headers;
+    let request_id = headers.get(REQUEST_ID).cloned();
+    let may_retry = retry::allowed(&method, &headers);
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut outgoing =
+        Outgoing::prepare(body, declared, config.replay_bytes, config.max_body_bytes)
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge(e) => ApiError::new(ErrorCode::PayloadTooLarge, e.to_string()),
+                BodyError::Read(e) => ApiError::new(ErrorCode::BadRequest, e.to_string()),
+            })?;
+    headers::upstream_request(&mut headers, bearer(&held)?);
+    let operation = (selection.connector_id == "dialpad")
+        .then(|| patchbay_dialpad::limits::operation_limit(method.as_str(), checked))
+        .flatten();
+    let provider = state
+        .connectors
+        .get(&selection.connector_id)
+        .map_or("The provider", |c| c.descriptor().name);
+
+    let started = Instant::now();
+    let mut attempt = 1;
+    let mut refreshed = false;
+    loop {
+        state
+            .proxy
+            .limiter
+            .acquire(&connection.id, operation)
+            .await
+            .map_err(rate_limited)?;
+        let replayable = outgoing.replayable();
+        let mut upstream = axum::http::Request::new(outgoing.take());
+        *upstream.method_mut() = method.clone();
+        *upstream.uri_mut() = uri.clone();
+        *upstream.headers_mut() = if replayable {
+            headers.clone()
+        } else {
+            std::mem::take(&mut headers)
+        };
+        let answer = tokio::time::timeout(config.response_timeout, client.request(upstream)).await;
+        let retry_wait = |retry_after| {
+            (may_retry && replayable)
+                .then(|| config.retry.wait(attempt, started.elapsed(), retry_after))
+                .flatten()
+        };
+        let response = match answer {
+            Err(_) => match retry_wait(None) {
+                Some(wait) => {
+                    tracing::debug!(attempt, "proxied call timed out; retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                    continue;
+                }
+                None => {
+                    return Err(ApiError::new(
+                        ErrorCode::UpstreamTimeout,
+                        format!("{provider} did not answer in time"),
+                    ));
+                }
+            },
+            Ok(Err(e)) => {
+                if crate::proxy::body::is_too_large(&e) {
+                    return Err(ApiError::new(
+                        ErrorCode::PayloadTooLarge,
+                        format!("the request body is over {} bytes", config.max_body_bytes),
+                    ));
+                }
+                if let Some(wait) = retry_wait(None) {
+                    tracing::debug!(attempt, error = %e, "proxied call failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                    continue;
+                }
+                tracing::warn!(error = %super::error::chain(&e), "proxied call failed");
+                return Err(ApiError::new(
+                    ErrorCode::UpstreamUnavailable,
+                    format!("{provider} could not be reached"),
+                ));
+            }
+            Ok(Ok(response)) => response,
+        };
+        let status = response.status();
+        if status == StatusCode::UNAUTHORIZED {
+            if !refreshed && held.refreshable() {
+                refreshed = true;
+                // One refresh for every call holding this version, in every instance.
+                match state.tokens.refresh(&connection, held.version).await {
+                    Ok(newer) if newer.version != held.version => {
+                        held = newer;
+                        if replayable {
+                            headers.insert(header::AUTHORIZATION, bearer(&held)?);
+                            continue;
+                        }
+                        // Renewed for the next call; this one's body is gone.
+                        return Ok(respond(response, request_id));
+                    }
+                    Ok(_) => {}
+                    // The token manager already marked the connection (invalid_grant).
+                    Err(TokenError::Unauthorized { .. }) => {
+                        return Ok(respond(response, request_id));
+                    }
+                    // The token endpoint is down: the connection stays as it is.
+                    Err(e) => {
+                        tracing::warn!(connection = %connection.id, error = %e, "cannot refresh after a 401");
+                        return Ok(respond(response, request_id));
+                    }
+                }
+            }
+            let still_authorized = state
+                .connections
+                .get(&tenant.id, &selection.connector_id, &selection.owner_id)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|c| c.id == connection.id && c.status == ConnectionStatus::Authorized);
+            if still_authorized {
+                let _ = mark_unauthorized(state, provider, &connection).await;
+            }
+            return Ok(respond(response, request_id));
+        }
+        if (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error())
+            && let Some(wait) = retry_wait(retry::retry_after(response.headers()))
+        {
+            tracing::debug!(
+                attempt,
+                status = status.as_u16(),
+                "proxied call refused; retrying"
+            );
+            drop(response);
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+            continue;
+        }
+        return Ok(respond(response, request_id));
+    }
+}
+
+fn invalid_path(error: path::PathError) -> ApiError {
+    ApiError::new(ErrorCode::InvalidProxyPath, error.to_string())
+}
+
+/// The base, then the checked path and the query exactly as sent.
+fn upstream_uri(base: &str, path: &str, query: Option<&str>) -> ApiResult<Uri> {
+    let mut target = String::with_capacity(base.len() + path.len() + query.map_or(0, str::len) + 1);
+    target.push_str(base);
+    target.push_str(path);
+    if let Some(query) = query {
+        target.push('?');
+        target.push_str(query);
+    }
+    Uri::try_from(target).map_err(|_| {
+        ApiError::new(
+            ErrorCode::InvalidProxyPath,
+            "the path is not a valid URL path",
+        )
+    })
+}
+
+fn respond(
+    response: axum::http::Response<hyper::body::Incoming>,
+    request_id: Option<HeaderValue>,
+) -> Response {
+    let (mut parts, body) = response.into_parts();
+    headers::downstream_response(&mut parts.headers, request_id);
+    Response::from_parts(parts, Body::new(body))
+}
+
+/// Methods routed to [`proxy`]: every one axum knows.
+pub fn methods() -> axum::routing::MethodRouter<AppState> {
+    axum::routing::any(proxy)
+}

@@ -1,0 +1,149 @@
+//! Which headers cross the proxy. Going up: everything but hop-by-hop headers (and those
+//! `Connection` names), `Host`, `Authorization`, `Cookie`, and the gateway's own headers
+//! (keys, connection selectors, sessions, `x-patchbay-*`); the connection's credential is
+//! added. Coming back: everything but hop-by-hop headers. Both edit the map in place.
+
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+/// Hop-by-hop headers (RFC 9110 §7.6.1, plus the `Proxy-*` family and `Keep-Alive`).
+const HOP_BY_HOP: [HeaderName; 8] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+/// The gateway's own request headers, never forwarded.
+const OWN: [HeaderName; 8] = [
+    header::HOST,
+    // hyper answers `100 Continue` to the caller itself; the upstream request has no wait.
+    header::EXPECT,
+    header::AUTHORIZATION,
+    header::COOKIE,
+    HeaderName::from_static("x-api-key"),
+    HeaderName::from_static("x-api-secret"),
+    HeaderName::from_static("x-connector-id"),
+    HeaderName::from_static("x-owner-id"),
+];
+
+/// `x-session-token`, every `x-patchbay-*` header (the proxy's own switches), and any
+/// other `proxy-*` header (hop-by-hop by convention).
+fn is_own_extension(name: &HeaderName) -> bool {
+    let name = name.as_str();
+    name == "x-session-token" || name.starts_with("x-patchbay-") || name.starts_with("proxy-")
+}
+
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // Names listed in `Connection` are hop-by-hop too; they are read before it goes.
+    let listed: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in listed.iter().chain(HOP_BY_HOP.iter()) {
+        headers.remove(name);
+    }
+}
+
+/// Turns the caller's headers into the upstream request's: strips what must not cross and
+/// presents `authorization` (the connection's credential) instead.
+pub fn upstream_request(headers: &mut HeaderMap, authorization: HeaderValue) {
+    strip_hop_by_hop(headers);
+    for name in &OWN {
+        headers.remove(name);
+    }
+    if headers.keys().any(is_own_extension) {
+        let own: Vec<HeaderName> = headers
+            .keys()
+            .filter(|n| is_own_extension(n))
+            .cloned()
+            .collect();
+        for name in own {
+            headers.remove(name);
+        }
+    }
+    headers.insert(header::AUTHORIZATION, authorization);
+}
+
+/// Turns the upstream's response headers into the caller's: hop-by-hop ones go, and the
+/// gateway's request id replaces any the upstream sent.
+pub fn downstream_response(headers: &mut HeaderMap, request_id: Option<HeaderValue>) {
+    strip_hop_by_hop(headers);
+    if let Some(id) = request_id {
+        headers.insert(HeaderName::from_static("x-request-id"), id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    HeaderValue::from_str(v).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn requests_lose_credentials_selectors_and_hop_by_hop_headers() {
+        let mut h = map(&[
+            ("authorization", "Bearer sk_tenant"),
+            ("cookie", "sid=1"),
+            ("host", "gateway"),
+            ("connection", "keep-alive, x-custom-hop"),
+            ("x-custom-hop", "1"),
+            ("keep-alive", "timeout=5"),
+            ("te", "trailers"),
+            ("upgrade", "h2c"),
+            ("proxy-authorization", "Basic x"),
+            ("x-api-key", "pk"),
+            ("x-api-secret", "sk"),
+            ("x-connector-id", "dialpad"),
+            ("x-owner-id", "acme"),
+            ("x-session-token", "pbs1.x"),
+            ("x-patchbay-retry", "true"),
+            ("accept", "application/json"),
+            ("x-request-id", "abc"),
+            ("content-type", "application/json"),
+            ("expect", "100-continue"),
+        ]);
+        upstream_request(&mut h, HeaderValue::from_static("Bearer dialpad"));
+        let mut names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            ["accept", "authorization", "content-type", "x-request-id"]
+        );
+        assert_eq!(h[header::AUTHORIZATION], "Bearer dialpad");
+    }
+
+    #[test]
+    fn responses_keep_everything_end_to_end() {
+        let mut h = map(&[
+            ("content-type", "text/csv"),
+            ("set-cookie", "a=b"),
+            ("transfer-encoding", "chunked"),
+            ("x-request-id", "upstream"),
+            ("retry-after", "3"),
+        ]);
+        downstream_response(&mut h, Some(HeaderValue::from_static("gw")));
+        assert_eq!(h["x-request-id"], "gw");
+        assert!(h.get("transfer-encoding").is_none());
+        assert_eq!(h["set-cookie"], "a=b");
+        assert_eq!(h["retry-after"], "3");
+    }
+}
