@@ -43,6 +43,13 @@ impl DialpadConnector {
         })
     }
 
+    /// The same connector, reporting every call to Dialpad to `observer` (metrics).
+    #[must_use]
+    pub fn with_observer(mut self, observer: std::sync::Arc<dyn crate::observe::Observer>) -> Self {
+        self.client.set_observer(observer);
+        self
+    }
+
     /// The same connector, able to onboard connections through `app` (OAuth onboarding and
     /// token refresh).
     #[must_use]

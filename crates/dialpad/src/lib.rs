@@ -11,6 +11,7 @@ mod descriptor;
 mod error;
 mod mapping;
 mod oauth;
+pub mod observe;
 mod paging;
 mod resources;
 
@@ -25,3 +26,4 @@ pub use connector::DialpadConnector;
 pub use descriptor::DESCRIPTOR;
 pub use error::DialpadError;
 pub use oauth::{DialpadOAuth, OAuthApp};
+pub use observe::Observer;

@@ -103,8 +103,26 @@ impl AppState {
         cursor_key: [u8; 32],
         config: AppConfig,
     ) -> Self {
+        Self::with_metrics(
+            store,
+            connectors,
+            reports,
+            cursor_key,
+            config,
+            Metrics::new(),
+        )
+    }
+
+    /// [`AppState::new`] recording into `metrics` (which the connectors may share).
+    pub fn with_metrics(
+        store: Store,
+        connectors: Connectors,
+        reports: Reports,
+        cursor_key: [u8; 32],
+        config: AppConfig,
+        metrics: Metrics,
+    ) -> Self {
         let connections = ConnectionCache::new(store.clone());
-        let metrics = Metrics::new();
         Self(Arc::new(AppInner {
             auth: Authenticator::new(store.clone()),
             tokens: TokenManager::new(store.clone(), connectors.clone(), connections.clone())

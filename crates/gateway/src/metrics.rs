@@ -183,6 +183,14 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
+    /// An observer recording `connector`'s calls (see [`patchbay_dialpad::Observer`]).
+    pub fn upstream_observer(&self, connector: &'static str) -> UpstreamObserver {
+        UpstreamObserver {
+            connector,
+            metrics: self.clone(),
+        }
+    }
+
     /// Counts a token refresh by outcome.
     pub fn token_refresh(&self, outcome: &str) {
         self.0
@@ -230,6 +238,20 @@ impl Metrics {
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.0.registry);
         out
+    }
+}
+
+/// Records one connector's calls to its provider.
+#[derive(Debug, Clone)]
+pub struct UpstreamObserver {
+    connector: &'static str,
+    metrics: Metrics,
+}
+
+impl patchbay_dialpad::Observer for UpstreamObserver {
+    fn upstream_call(&self, operation: &str, status: Option<u16>, elapsed: Duration) {
+        self.metrics
+            .upstream_call(self.connector, operation, status, elapsed);
     }
 }
 

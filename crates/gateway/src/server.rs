@@ -15,6 +15,7 @@ use crate::app::{AppConfig, AppState, Application};
 use crate::crypto::Keyring;
 use crate::http::limits::Hardening;
 use crate::http::oauth::CALLBACK_PATH;
+use crate::metrics::Metrics;
 use crate::registry::Connectors;
 use crate::reports::{Reports, ReportsConfig, poller};
 use crate::sessions::{DERIVATION_CONTEXT, SessionKey};
@@ -214,13 +215,15 @@ pub async fn start_with_store(
         .unwrap_or_else(|| format!("http://{addr}"))
         .trim_end_matches('/')
         .to_owned();
-    let connectors = connectors(&options, &config.public_url).await?;
-    let state = AppState::new(
+    let metrics = Metrics::new();
+    let connectors = connectors(&options, &config.public_url, &metrics).await?;
+    let state = AppState::with_metrics(
         store.clone(),
         connectors,
         reports.clone(),
         cursor_key,
         config,
+        metrics,
     );
     let poller = poller::spawn(
         store,
@@ -250,12 +253,17 @@ fn poller_max_silence(reports: &Reports) -> Duration {
 }
 
 /// The served connectors, Dialpad's with its OAuth app when there is one.
-async fn connectors(options: &GatewayOptions, public_url: &str) -> Result<Connectors, StartError> {
+async fn connectors(
+    options: &GatewayOptions,
+    public_url: &str,
+    metrics: &Metrics,
+) -> Result<Connectors, StartError> {
     let mut dialpad = DialpadConnector::new(DialpadConfig {
         base_url: options.dialpad_base_url.clone(),
         ..DialpadConfig::default()
     })
-    .map_err(|e| StartError::Connector(e.to_string()))?;
+    .map_err(|e| StartError::Connector(e.to_string()))?
+    .with_observer(Arc::new(metrics.upstream_observer("dialpad")));
     let redirect_uri: url::Url = format!("{public_url}{CALLBACK_PATH}")
         .parse()
         .map_err(|e| StartError::Connector(format!("the public URL {public_url}: {e}")))?;

@@ -5,6 +5,7 @@
 
 mod retry;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use patchbay_core::Credential;
@@ -17,6 +18,7 @@ use url::Url;
 
 use crate::config::{DialpadConfig, RetryPolicy};
 use crate::error::{DialpadError, UpstreamError};
+use crate::observe::{Observer, operation};
 use crate::types::ErrorEnvelope;
 
 use retry::{Decision, decide, parse_retry_after};
@@ -30,6 +32,7 @@ pub(crate) struct Client {
     http: reqwest::Client,
     base: Url,
     retry: RetryPolicy,
+    observer: Option<Arc<dyn Observer>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -63,7 +66,13 @@ impl Client {
             http,
             base,
             retry: config.retry,
+            observer: None,
         })
+    }
+
+    /// Reports every attempt to `observer`.
+    pub(crate) fn set_observer(&mut self, observer: Arc<dyn Observer>) {
+        self.observer = Some(observer);
     }
 
     /// The shared HTTP client (no redirects, timeouts), for the OAuth token calls.
@@ -182,6 +191,24 @@ impl Request<'_> {
     }
 
     async fn attempt(&self) -> Result<Answer, UpstreamError> {
+        let started = Instant::now();
+        let result = self.attempt_once().await;
+        if let Some(observer) = &self.client.observer {
+            let status = match &result {
+                Ok(_) => Some(200),
+                Err(UpstreamError::Status { status, .. }) => Some(*status),
+                Err(_) => None,
+            };
+            observer.upstream_call(
+                &operation(self.method.as_str(), self.url.path()),
+                status,
+                started.elapsed(),
+            );
+        }
+        result
+    }
+
+    async fn attempt_once(&self) -> Result<Answer, UpstreamError> {
         let mut request = self
             .client
             .http
