@@ -13,6 +13,7 @@ mod mapping;
 mod oauth;
 mod paging;
 mod resources;
+pub mod webhooks;
 
 pub mod reports;
 
