@@ -18,6 +18,7 @@ use crate::store::Store;
 use crate::tokens::TokenManager;
 use crate::unified::cursor::CursorSeal;
 use crate::unified::custom::CustomFieldCache;
+use crate::webhooks::Webhooks;
 
 /// Settings the HTTP layer reads.
 #[derive(Debug, Clone)]
@@ -59,6 +60,8 @@ pub struct AppInner {
     pub reports: Reports,
     /// Credentials for connector calls, refreshed as needed.
     pub tokens: TokenManager,
+    /// Webhook delivery and Dialpad's event side.
+    pub webhooks: Webhooks,
     /// Settings.
     pub config: AppConfig,
 }
@@ -84,6 +87,7 @@ impl AppState {
         reports: Reports,
         cursor_key: [u8; 32],
         config: AppConfig,
+        webhooks: Webhooks,
     ) -> Self {
         let connections = ConnectionCache::new(store.clone());
         Self(Arc::new(AppInner {
@@ -96,6 +100,7 @@ impl AppState {
             connectors,
             reports,
             config,
+            webhooks,
         }))
     }
 }

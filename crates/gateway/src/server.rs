@@ -18,6 +18,7 @@ use crate::registry::Connectors;
 use crate::reports::{Reports, ReportsConfig, poller};
 use crate::sessions::{DERIVATION_CONTEXT, SessionKey};
 use crate::store::{Store, StoreError};
+use crate::webhooks::{Webhooks, WebhooksConfig};
 
 /// What a gateway needs to start.
 #[derive(Debug, Clone)]
@@ -38,6 +39,8 @@ pub struct GatewayOptions {
     pub reports: ReportsConfig,
     /// OAuth onboarding and sessions.
     pub onboarding: Onboarding,
+    /// Webhook delivery (retry schedule, timeouts, SSRF policy, workers).
+    pub webhooks: WebhooksConfig,
 }
 
 /// How the gateway onboards end users: its Dialpad OAuth app and its session key.
@@ -103,6 +106,7 @@ pub struct RunningGateway {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     poller: JoinHandle<()>,
+    webhook_tasks: Vec<JoinHandle<()>>,
 }
 
 impl RunningGateway {
@@ -125,6 +129,8 @@ impl RunningGateway {
     pub async fn shutdown(mut self, grace: Duration) -> std::io::Result<()> {
         // A job the poller held mid-step is taken over once its lease ends.
         self.poller.abort();
+        // So are deliveries a webhook worker held.
+        self.webhook_tasks.iter().for_each(JoinHandle::abort);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -145,6 +151,7 @@ impl RunningGateway {
     /// Asks the server to stop accepting (see [`RunningGateway::shutdown`]).
     pub fn stop(&mut self) {
         self.poller.abort();
+        self.webhook_tasks.iter().for_each(JoinHandle::abort);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -169,6 +176,8 @@ pub async fn start_with_store(
         ..DialpadConfig::default()
     })
     .map_err(|e| StartError::Connector(e.to_string()))?;
+    let webhooks = Webhooks::new(options.webhooks.clone(), reports_connector.clone())
+        .map_err(|e| StartError::Connector(e.to_string()))?;
     let reports = Reports::new(reports_connector, options.reports.clone());
     let cursor_key = options.keyring.derive_key(b"patchbay/cursors/v1");
     let listener_addr = options.listen;
@@ -187,6 +196,7 @@ pub async fn start_with_store(
         reports.clone(),
         cursor_key,
         config.clone(),
+        webhooks.clone(),
     );
     let app = Application::bind(placeholder, listener_addr)
         .await
@@ -206,7 +216,14 @@ pub async fn start_with_store(
         .to_owned();
     let connectors = connectors(&options, &config.public_url).await?;
     let poller = poller::spawn(store.clone(), reports.clone());
-    let state = AppState::new(store, connectors, reports, cursor_key, config);
+    let state = AppState::new(store, connectors, reports, cursor_key, config, webhooks);
+    let webhook_tasks = if options.webhooks.workers {
+        let mut tasks = crate::webhooks::worker::spawn(state.store.clone(), state.webhooks.clone());
+        tasks.extend(crate::webhooks::pump::spawn(state.clone()));
+        tasks
+    } else {
+        Vec::new()
+    };
     let app = app.with_state(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.serve(async move {
@@ -218,6 +235,7 @@ pub async fn start_with_store(
         stop: Some(stop),
         task,
         poller,
+        webhook_tasks,
     })
 }
 

@@ -47,7 +47,7 @@ pub use credentials::Credentials;
 pub use custom_fields::{CustomField, CustomFieldDef};
 pub use error::StoreError;
 pub use events::ConnectionEvent;
-pub(crate) use ids::random_id;
+pub(crate) use ids::{random_base64url, random_id};
 pub use ids::{ConnectionId, InvalidId, TenantId};
 pub use oauth_states::{NewOAuthState, OAUTH_STATE_TTL, OAuthState, StateRefusal, new_state};
 pub use refresh::Rotation;

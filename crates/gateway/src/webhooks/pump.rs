@@ -1,0 +1,124 @@
+//! The background loops beside the delivery worker: connection events (written by the
+//! connection code into `connection_events`) moved into the outbox, with a reconciliation
+//! of the connection they concern; every connection reconciled now and then; and the
+//! poller for what Dialpad does not push.
+
+use crate::store::on_pool;
+use std::time::Duration;
+
+use chrono::DateTime;
+use serde_json::Value;
+use tokio::task::JoinHandle;
+
+use super::ingest::envelope;
+use super::outbox::NewEvent;
+use super::{poller, reconcile};
+use crate::app::AppState;
+use crate::store::now_ms;
+
+/// How far back connection events are looked for.
+const LOOKBACK_MS: i64 = 7 * 24 * 3600 * 1000;
+/// How often connection events are looked for.
+const PUMP_EVERY: Duration = Duration::from_millis(500);
+
+/// Starts the loops; abort the handles to stop them.
+pub fn spawn(state: AppState) -> Vec<JoinHandle<()>> {
+    let pump_state = state.clone();
+    let pump = tokio::spawn(async move {
+        loop {
+            match pump_connection_events(&pump_state).await {
+                Ok(connections) => {
+                    for id in connections {
+                        reconcile::reconcile_logged(&pump_state, &id).await;
+                    }
+                }
+                Err(err) => tracing::warn!(error = %err, "cannot move connection events"),
+            }
+            tokio::time::sleep(PUMP_EVERY).await;
+        }
+    });
+    let reconcile_state = state.clone();
+    let every = state.webhooks.config().reconcile_interval;
+    let reconciler = tokio::spawn(async move {
+        loop {
+            reconcile::reconcile_all(&reconcile_state).await;
+            tokio::time::sleep(every).await;
+        }
+    });
+    let mut handles = vec![pump, reconciler];
+    if let Some(interval) = state.webhooks.config().poll_interval {
+        handles.push(tokio::spawn(async move {
+            loop {
+                poller::poll_all(&state).await;
+                tokio::time::sleep(interval).await;
+            }
+        }));
+    }
+    handles
+}
+
+#[derive(sqlx::FromRow)]
+struct ConnectionEventRow {
+    id: String,
+    tenant_id: String,
+    connection_id: String,
+    connector_id: String,
+    owner_id: String,
+    event_type: String,
+    data: String,
+    created_at: i64,
+}
+
+/// Moves new connection events into the outbox; answers the connections concerned.
+pub async fn pump_connection_events(state: &AppState) -> Result<Vec<String>, crate::store::StoreError> {
+    let since = now_ms().saturating_sub(LOOKBACK_MS);
+    let rows: Vec<ConnectionEventRow> = on_pool!(state.store, pool => {
+        sqlx::query_as(
+            "SELECT ce.id, ce.tenant_id, ce.connection_id, ce.connector_id, ce.owner_id, \
+             ce.event_type, ce.data, ce.created_at FROM connection_events ce \
+             WHERE ce.created_at >= $1 AND NOT EXISTS \
+             (SELECT 1 FROM webhook_events we WHERE we.id = ce.id) \
+             ORDER BY ce.created_at LIMIT 100",
+        )
+        .bind(since)
+        .fetch_all(pool)
+        .await?
+    });
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut connections = Vec::new();
+    let events: Vec<NewEvent> = rows
+        .into_iter()
+        .map(|row| {
+            let data: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
+            let at = DateTime::from_timestamp_millis(row.created_at).unwrap_or_default();
+            if !connections.contains(&row.connection_id) {
+                connections.push(row.connection_id.clone());
+            }
+            NewEvent {
+                envelope: envelope(
+                    &row.id,
+                    &row.event_type,
+                    "connection",
+                    "connection",
+                    Some((&row.connector_id, &row.owner_id)),
+                    at,
+                    data,
+                ),
+                id: row.id,
+                tenant_id: row.tenant_id,
+                connection_id: Some(row.connection_id),
+                connection: Some((row.connector_id, row.owner_id)),
+                event_type: row.event_type,
+                type_if_seen: None,
+                first_seen: None,
+                dedupe_key: None,
+                only_endpoint: None,
+            }
+        })
+        .collect();
+    state.store.store_events(&events).await?;
+    state.webhooks.wake();
+    Ok(connections)
+}
