@@ -391,11 +391,16 @@ pub(crate) async fn remove(
             return Err(not_found(connector_id, owner_id));
         }
     }
+    // Its Dialpad webhook goes first, while its credential still works.
+    if let Some(current) = state.store.connection(tenant, connector_id, owner_id).await? {
+        crate::webhooks::reconcile::forget_connection(state, &current).await;
+    }
     let deleted = state
         .store
         .delete_connection(tenant, connector_id, owner_id)
         .await?
         .ok_or_else(|| not_found(connector_id, owner_id))?;
+    crate::webhooks::pump::connection_deleted(state, &deleted).await;
     state
         .connections
         .invalidate(tenant, connector_id, owner_id)

@@ -9,6 +9,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod fields;
+pub mod ingress;
 pub mod oauth;
 pub mod pages;
 pub mod reports;
@@ -16,6 +17,7 @@ pub mod resources;
 pub mod session_api;
 pub mod sessions;
 pub mod settings;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -77,6 +79,19 @@ use crate::app::AppState;
         reports::offices,
         reports::call_centers,
         reports::operators,
+        webhooks::create,
+        webhooks::list,
+        webhooks::retrieve,
+        webhooks::update,
+        webhooks::delete,
+        webhooks::secret,
+        webhooks::enable,
+        webhooks::disable,
+        webhooks::rotate,
+        webhooks::deliveries,
+        webhooks::retry,
+        webhooks::replay,
+        webhooks::test,
     ),
     components(schemas(
         patchbay_core::Resource,
@@ -112,6 +127,7 @@ use crate::app::AppState;
         (name = "sessions", description = "Short-lived tokens for your end users' browsers."),
         (name = "session", description = "The session-mode routes (`x-session-token`): one connection, the operations the session grants."),
         (name = "settings", description = "Your settings: the redirect allow-list of OAuth onboarding."),
+        (name = "webhooks", description = "Your webhook endpoints: Dialpad's events as unified events, signed the Standard Webhooks way, delivered at least once."),
     )
 )]
 #[derive(Debug)]
@@ -237,6 +253,31 @@ pub fn router(state: AppState) -> Router {
             "/v1/reports/dialpad/callcenters/{id}/operators",
             get(reports::operators),
         )
+        .route(
+            "/v1/webhooks/endpoints",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/v1/webhooks/endpoints/{id}",
+            get(webhooks::retrieve)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route("/v1/webhooks/endpoints/{id}/secret", get(webhooks::secret))
+        .route("/v1/webhooks/endpoints/{id}/enable", post(webhooks::enable))
+        .route("/v1/webhooks/endpoints/{id}/disable", post(webhooks::disable))
+        .route(
+            "/v1/webhooks/endpoints/{id}/rotate-secret",
+            post(webhooks::rotate),
+        )
+        .route(
+            "/v1/webhooks/endpoints/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route("/v1/webhooks/endpoints/{id}/replay", post(webhooks::replay))
+        .route("/v1/webhooks/endpoints/{id}/test", post(webhooks::test))
+        .route("/v1/webhooks/deliveries/{id}/retry", post(webhooks::retry))
+        .route(ingress::PATH, post(ingress::dialpad))
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .merge(api)

@@ -122,3 +122,34 @@ pub async fn pump_connection_events(state: &AppState) -> Result<Vec<String>, cra
     state.webhooks.wake();
     Ok(connections)
 }
+
+/// Records `connection::deleted` for a connection just deleted (logged on failure: the
+/// connection is gone either way).
+pub async fn connection_deleted(state: &AppState, connection: &crate::store::Connection) {
+    let id = crate::store::random_id("evt_");
+    let event_type = "connection::deleted";
+    let event = NewEvent {
+        envelope: envelope(
+            &id,
+            event_type,
+            "connection",
+            "connection",
+            Some((&connection.connector_id, &connection.owner_id)),
+            chrono::Utc::now(),
+            serde_json::json!({"operations": []}),
+        ),
+        id,
+        tenant_id: connection.tenant_id.as_str().to_owned(),
+        connection_id: Some(connection.id.as_str().to_owned()),
+        connection: Some((connection.connector_id.clone(), connection.owner_id.clone())),
+        event_type: event_type.to_owned(),
+        type_if_seen: None,
+        first_seen: None,
+        dedupe_key: None,
+        only_endpoint: None,
+    };
+    match state.store.store_events(&[event]).await {
+        Ok(_) => state.webhooks.wake(),
+        Err(err) => tracing::warn!(error = %err, "cannot record connection::deleted"),
+    }
+}
