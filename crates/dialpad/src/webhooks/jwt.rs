@@ -49,7 +49,11 @@ pub fn verify_hs256(token: &[u8], secret: &[u8]) -> Result<Value, JwtError> {
     else {
         return Err(JwtError::Malformed);
     };
-    let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|_| JwtError::Malformed);
+    let decode = |part: &str| {
+        URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| JwtError::Malformed)
+    };
     let parsed: Header =
         serde_json::from_slice(&decode(header)?).map_err(|_| JwtError::Malformed)?;
     if parsed.alg != "HS256" {
@@ -100,8 +104,14 @@ mod tests {
         let claims = verify_hs256(token.as_bytes(), b"your-256-bit-secret").unwrap();
         assert_eq!(claims["name"], "John Doe");
         let signed = sign_hs256(&json!({"a": 1}), b"s");
-        assert_eq!(verify_hs256(signed.as_bytes(), b"s").unwrap(), json!({"a": 1}));
-        assert_eq!(verify_hs256(signed.as_bytes(), b"t"), Err(JwtError::Signature));
+        assert_eq!(
+            verify_hs256(signed.as_bytes(), b"s").unwrap(),
+            json!({"a": 1})
+        );
+        assert_eq!(
+            verify_hs256(signed.as_bytes(), b"t"),
+            Err(JwtError::Signature)
+        );
     }
 
     #[test]
@@ -111,13 +121,19 @@ mod tests {
             URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
             URL_SAFE_NO_PAD.encode(br#"{"a":1}"#)
         );
-        assert_eq!(verify_hs256(none.as_bytes(), b"s"), Err(JwtError::Algorithm));
+        assert_eq!(
+            verify_hs256(none.as_bytes(), b"s"),
+            Err(JwtError::Algorithm)
+        );
         let hs512 = format!(
             "{}.{}.AAAA",
             URL_SAFE_NO_PAD.encode(br#"{"alg":"HS512"}"#),
             URL_SAFE_NO_PAD.encode(br#"{"a":1}"#)
         );
-        assert_eq!(verify_hs256(hs512.as_bytes(), b"s"), Err(JwtError::Algorithm));
+        assert_eq!(
+            verify_hs256(hs512.as_bytes(), b"s"),
+            Err(JwtError::Algorithm)
+        );
         assert_eq!(verify_hs256(b"a.b", b"s"), Err(JwtError::Malformed));
         assert_eq!(verify_hs256(b"{\"a\":1}", b"s"), Err(JwtError::Malformed));
         let big = vec![b'a'; MAX_JWT_BYTES + 1];

@@ -65,7 +65,9 @@ impl SubscriptionFamily {
 
     fn body(self, webhook_id: &str) -> Value {
         match self {
-            Self::Call => json!({"endpoint_id": webhook_id, "enabled": true, "call_states": ["all"]}),
+            Self::Call => {
+                json!({"endpoint_id": webhook_id, "enabled": true, "call_states": ["all"]})
+            }
             Self::SharedContact => {
                 json!({"endpoint_id": webhook_id, "enabled": true, "contact_type": "shared"})
             }

@@ -87,7 +87,11 @@ pub struct ServeArgs {
     pub webhook_dev: bool,
     /// The webhook retry schedule: waits before each retry, in milliseconds, comma-separated
     /// (default: Svix's 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
-    #[arg(long, env = "PATCHBAY_WEBHOOK_RETRY_SCHEDULE_MS", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "PATCHBAY_WEBHOOK_RETRY_SCHEDULE_MS",
+        value_delimiter = ','
+    )]
     pub webhook_retry_schedule_ms: Option<Vec<u64>>,
     /// How long a worker's claim on a delivery lasts, in milliseconds (default 60000); a
     /// delivery claimed by an instance that died is retried after it.
@@ -110,7 +114,11 @@ impl ServeArgs {
             WebhooksConfig::default()
         };
         if let Some(schedule) = &self.webhook_retry_schedule_ms {
-            config.retry_schedule = schedule.iter().copied().map(Duration::from_millis).collect();
+            config.retry_schedule = schedule
+                .iter()
+                .copied()
+                .map(Duration::from_millis)
+                .collect();
         }
         if let Some(ms) = self.webhook_lease_ms {
             config.lease = Duration::from_millis(ms.max(1000));

@@ -392,7 +392,11 @@ pub(crate) async fn remove(
         }
     }
     // Its Dialpad webhook goes first, while its credential still works.
-    if let Some(current) = state.store.connection(tenant, connector_id, owner_id).await? {
+    if let Some(current) = state
+        .store
+        .connection(tenant, connector_id, owner_id)
+        .await?
+    {
         crate::webhooks::reconcile::forget_connection(state, &current).await;
     }
     let deleted = state

@@ -38,5 +38,8 @@ pub async fn dialpad(
         .ok_or_else(refused)?;
     let claims = verify_hs256(&body, &hook.secret).map_err(|_| refused())?;
     let stored = ingest::ingest(&state, &hook, &claims).await?;
-    Ok((StatusCode::OK, axum::Json(json!({"received": true, "stored": stored}))))
+    Ok((
+        StatusCode::OK,
+        axum::Json(json!({"received": true, "stored": stored})),
+    ))
 }

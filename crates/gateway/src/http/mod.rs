@@ -265,7 +265,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/webhooks/endpoints/{id}/secret", get(webhooks::secret))
         .route("/v1/webhooks/endpoints/{id}/enable", post(webhooks::enable))
-        .route("/v1/webhooks/endpoints/{id}/disable", post(webhooks::disable))
+        .route(
+            "/v1/webhooks/endpoints/{id}/disable",
+            post(webhooks::disable),
+        )
         .route(
             "/v1/webhooks/endpoints/{id}/rotate-secret",
             post(webhooks::rotate),

@@ -226,7 +226,11 @@ pub async fn create(
     let mut errors = Vec::new();
     check_url(&state, &input.url, &mut errors);
     check_events(&input.events, &mut errors);
-    check_filters(input.connector_id.as_deref(), input.owner_id.as_deref(), &mut errors);
+    check_filters(
+        input.connector_id.as_deref(),
+        input.owner_id.as_deref(),
+        &mut errors,
+    );
     check_description(input.description.as_deref(), &mut errors);
     if let Some(errors) = ValidationErrors::from_vec(errors) {
         return Err(errors.into());
@@ -304,7 +308,10 @@ pub async fn retrieve(
     tenant: Tenant,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<EndpointView>> {
-    Ok(axum::Json(view(&load(&state, &tenant.id, &id).await?, false)?))
+    Ok(axum::Json(view(
+        &load(&state, &tenant.id, &id).await?,
+        false,
+    )?))
 }
 
 /// The endpoint's signing secret.
@@ -325,7 +332,10 @@ pub async fn secret(
     tenant: Tenant,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<EndpointView>> {
-    Ok(axum::Json(view(&load(&state, &tenant.id, &id).await?, true)?))
+    Ok(axum::Json(view(
+        &load(&state, &tenant.id, &id).await?,
+        true,
+    )?))
 }
 
 /// Change an endpoint.
@@ -356,7 +366,10 @@ pub async fn update(
     if let Some(events) = &input.events {
         check_events(events, &mut errors);
     }
-    let connector = input.connector_id.clone().unwrap_or(current.connector_id.clone());
+    let connector = input
+        .connector_id
+        .clone()
+        .unwrap_or(current.connector_id.clone());
     let owner = input.owner_id.clone().unwrap_or(current.owner_id.clone());
     check_filters(connector.as_deref(), owner.as_deref(), &mut errors);
     if let Some(description) = &input.description {
@@ -709,7 +722,7 @@ pub async fn replay(
         .await?;
     let wanted: Vec<String> = candidates
         .into_iter()
-        .filter(|(_, t, c, o)| endpoint.wants(t, c.as_deref(), o.as_deref()))
+        .filter(|(_, t, c, o)| t != ENDPOINT_TEST && endpoint.wants(t, c.as_deref(), o.as_deref()))
         .map(|(event, ..)| event)
         .collect();
     state.store.add_deliveries(&tenant.id, &id, &wanted).await?;
@@ -772,7 +785,15 @@ pub async fn test(
         "message": input.message.unwrap_or_else(|| "a test event from Patchbay".into()),
     });
     let event = NewEvent {
-        envelope: envelope(&event_id, ENDPOINT_TEST, "endpoint", "test", None, Utc::now(), data),
+        envelope: envelope(
+            &event_id,
+            ENDPOINT_TEST,
+            "endpoint",
+            "test",
+            None,
+            Utc::now(),
+            data,
+        ),
         id: event_id.clone(),
         tenant_id: tenant.id.as_str().to_owned(),
         connection_id: None,

@@ -79,7 +79,12 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Whether an event of `event_type` on connection (`connector_id`, `owner_id`) goes here.
-    pub fn wants(&self, event_type: &str, connector_id: Option<&str>, owner_id: Option<&str>) -> bool {
+    pub fn wants(
+        &self,
+        event_type: &str,
+        connector_id: Option<&str>,
+        owner_id: Option<&str>,
+    ) -> bool {
         wants(
             &self.events,
             self.connector_id.as_deref(),
@@ -209,7 +214,9 @@ impl Store {
         new: &NewEndpoint<'_>,
     ) -> Result<Endpoint, StoreError> {
         let id = crate::store::random_id("ep_");
-        let sealed = self.keyring()?.encrypt(new.secret.as_bytes(), &aad("secret", &id))?;
+        let sealed = self
+            .keyring()?
+            .encrypt(new.secret.as_bytes(), &aad("secret", &id))?;
         let now = now_ms();
         let sql = format!(
             "INSERT INTO webhook_endpoints (id, tenant_id, url, description, events, connector_id, \
@@ -235,8 +242,13 @@ impl Store {
     }
 
     /// The tenant's endpoint `id`.
-    pub async fn endpoint(&self, tenant: &TenantId, id: &str) -> Result<Option<Endpoint>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2");
+    pub async fn endpoint(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<Endpoint>, StoreError> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2");
         let row: Option<EndpointRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(tenant.as_str()).bind(id).fetch_optional(pool).await?
         });
@@ -362,9 +374,8 @@ impl Store {
 
     /// Every enabled endpoint of every tenant, as `(tenant, endpoint)` (for reconciling).
     pub async fn enabled_endpoints_of(&self, tenant: &str) -> Result<Vec<Endpoint>, StoreError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND enabled"
-        );
+        let sql =
+            format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND enabled");
         let rows: Vec<EndpointRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(tenant).fetch_all(pool).await?
         });

@@ -66,7 +66,11 @@ fn digest(claims: &Value) -> String {
 
 /// Turns the verified `claims` of one Dialpad event into unified events and stores them
 /// with their deliveries; answers how many were new.
-pub async fn ingest(state: &AppState, hook: &HookAuth, claims: &Value) -> Result<usize, StoreError> {
+pub async fn ingest(
+    state: &AppState,
+    hook: &HookAuth,
+    claims: &Value,
+) -> Result<usize, StoreError> {
     let events = unified(state, hook, claims).await;
     if events.is_empty() {
         return Ok(0);

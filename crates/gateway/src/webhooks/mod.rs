@@ -181,7 +181,11 @@ impl Webhooks {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         caps.entry(endpoint_id.to_owned())
-            .or_insert_with(|| Arc::new(Semaphore::new(self.inner.config.per_endpoint_concurrency.max(1))))
+            .or_insert_with(|| {
+                Arc::new(Semaphore::new(
+                    self.inner.config.per_endpoint_concurrency.max(1),
+                ))
+            })
             .clone()
     }
 

@@ -121,7 +121,10 @@ macro_rules! store_events_body {
                 continue;
             }
             stored += 1;
-            if targets_of.as_ref().is_none_or(|(t, _)| *t != event.tenant_id) {
+            if targets_of
+                .as_ref()
+                .is_none_or(|(t, _)| *t != event.tenant_id)
+            {
                 let rows: Vec<Target> = sqlx::query_as(
                     "SELECT id, events, connector_id, owner_id FROM webhook_endpoints \
                      WHERE tenant_id = $1 AND enabled",
@@ -131,7 +134,10 @@ macro_rules! store_events_body {
                 .await?;
                 targets_of = Some((event.tenant_id.clone(), rows));
             }
-            let targets = targets_of.as_ref().map(|(_, t)| t.as_slice()).unwrap_or(&[]);
+            let targets = targets_of
+                .as_ref()
+                .map(|(_, t)| t.as_slice())
+                .unwrap_or(&[]);
             for target in targets {
                 let chosen = match &event.only_endpoint {
                     Some(only) => *only == target.id,
@@ -189,7 +195,11 @@ impl Store {
         let now = now_ms();
         let mut skip_sql = String::new();
         for i in 0..skip.len() {
-            skip_sql.push_str(if i == 0 { " AND d.endpoint_id NOT IN (" } else { ", " });
+            skip_sql.push_str(if i == 0 {
+                " AND d.endpoint_id NOT IN ("
+            } else {
+                ", "
+            });
             skip_sql.push_str(&format!("${}", i + 5));
         }
         if !skip.is_empty() {

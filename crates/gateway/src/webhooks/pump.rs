@@ -70,7 +70,9 @@ struct ConnectionEventRow {
 }
 
 /// Moves new connection events into the outbox; answers the connections concerned.
-pub async fn pump_connection_events(state: &AppState) -> Result<Vec<String>, crate::store::StoreError> {
+pub async fn pump_connection_events(
+    state: &AppState,
+) -> Result<Vec<String>, crate::store::StoreError> {
     let since = now_ms().saturating_sub(LOOKBACK_MS);
     let rows: Vec<ConnectionEventRow> = on_pool!(state.store, pool => {
         sqlx::query_as(

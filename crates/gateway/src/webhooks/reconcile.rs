@@ -143,7 +143,10 @@ pub async fn reconcile_logged(state: &AppState, connection_id: &str) {
 }
 
 /// Makes Dialpad's side of `connection_id` what its tenant's endpoints need.
-pub async fn reconcile(state: &AppState, connection_id: &ConnectionId) -> Result<(), ReconcileError> {
+pub async fn reconcile(
+    state: &AppState,
+    connection_id: &ConnectionId,
+) -> Result<(), ReconcileError> {
     let _one_at_a_time = state.webhooks.reconcile_lock().await;
     let Some(connection) = state.store.connection_by_id(connection_id).await? else {
         // Gone: the row went with it (cascade); its Dialpad side cannot be reached.
@@ -200,7 +203,13 @@ pub async fn reconcile(state: &AppState, connection_id: &ConnectionId) -> Result
         webhook_id = Some(id);
     }
     let webhook_id = webhook_id.unwrap_or_default();
-    sweep_orphans(state, &credential, &prefix, Some((&row.hook_url, &webhook_id))).await?;
+    sweep_orphans(
+        state,
+        &credential,
+        &prefix,
+        Some((&row.hook_url, &webhook_id)),
+    )
+    .await?;
     let mut subscriptions: BTreeMap<String, String> = BTreeMap::new();
     for family in SubscriptionFamily::ALL {
         let ours: Vec<_> = dialpad
@@ -408,8 +417,10 @@ pub async fn forget_connection(state: &AppState, connection: &Connection) {
     let Ok(Some(row)) = hook_row(state, connection.id.as_str()).await else {
         return;
     };
-    let (Some(id), Ok(held)) = (row.dialpad_webhook_id, state.tokens.current(connection).await)
-    else {
+    let (Some(id), Ok(held)) = (
+        row.dialpad_webhook_id,
+        state.tokens.current(connection).await,
+    ) else {
         return;
     };
     if let Err(err) = state

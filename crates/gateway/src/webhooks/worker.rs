@@ -29,7 +29,12 @@ const WRITE_BATCH: usize = 512;
 pub fn spawn(store: Store, webhooks: Webhooks) -> Vec<JoinHandle<()>> {
     let (tx, rx) = mpsc::unbounded_channel::<Outcome>();
     let in_flight = Arc::new(AtomicUsize::new(0));
-    let writer = tokio::spawn(write_loop(store.clone(), webhooks.clone(), rx, in_flight.clone()));
+    let writer = tokio::spawn(write_loop(
+        store.clone(),
+        webhooks.clone(),
+        rx,
+        in_flight.clone(),
+    ));
     let claimer = tokio::spawn(claim_loop(store, webhooks, tx, in_flight));
     vec![claimer, writer]
 }
@@ -43,7 +48,9 @@ async fn claim_loop(
     let config = webhooks.config().clone();
     let mut round: u64 = 0;
     loop {
-        let free = config.max_in_flight.saturating_sub(in_flight.load(Ordering::Acquire));
+        let free = config
+            .max_in_flight
+            .saturating_sub(in_flight.load(Ordering::Acquire));
         if free == 0 {
             tokio::select! {
                 () = webhooks.woken() => {}
@@ -56,7 +63,12 @@ async fn claim_loop(
         let lease_until = now_ms().saturating_add(millis(config.lease));
         let skip = webhooks.saturated();
         let claimed = match store
-            .claim_deliveries(&owner, lease_until, i64::try_from(free).unwrap_or(256), &skip)
+            .claim_deliveries(
+                &owner,
+                lease_until,
+                i64::try_from(free).unwrap_or(256),
+                &skip,
+            )
             .await
         {
             Ok(claimed) => claimed,
@@ -143,7 +155,10 @@ async fn write_loop(
 
 /// Records `endpoint::disabled` for the tenant's other endpoints that want it.
 async fn endpoint_disabled(store: &Store, webhooks: &Webhooks, tenant: &str, endpoint: &str) {
-    tracing::warn!(endpoint, "webhook endpoint disabled after failing for too long");
+    tracing::warn!(
+        endpoint,
+        "webhook endpoint disabled after failing for too long"
+    );
     let id = random_id("evt_");
     let envelope = json!({
         "id": id,
@@ -196,7 +211,10 @@ async fn deliver(store: &Store, webhooks: &Webhooks, delivery: &Claimed, owner: 
             outcome.response_code = Some(i64::from(status.as_u16()));
             outcome.response_body = Some(body);
             outcome.success = status.is_success();
-            if matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) {
+            if matches!(
+                status,
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            ) {
                 retry_after = headers
                     .get(RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())

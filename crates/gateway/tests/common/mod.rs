@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod db;
 pub mod oauth;
+pub mod receiver;
 
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use patchbay_core::Secret;
 use patchbay_dialpad_sandbox::{Sandbox, SandboxConfig};
 use patchbay_gateway::reports::ReportsConfig;
 use patchbay_gateway::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
+use patchbay_gateway::webhooks::WebhooksConfig;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
@@ -150,6 +152,7 @@ impl World {
                 dialpad_app,
                 session_key: None,
             },
+            webhooks: fast_webhooks(),
         })
         .await
         .unwrap();
@@ -233,6 +236,24 @@ impl World {
         let body: Value = response.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "dialpad {path}: {status} {body}");
         body
+    }
+}
+
+/// Webhook delivery for tests: loopback receivers over http, retries 100-300 ms apart,
+/// short leases.
+pub fn fast_webhooks() -> WebhooksConfig {
+    WebhooksConfig {
+        retry_schedule: vec![
+            Duration::from_millis(100),
+            Duration::from_millis(200),
+            Duration::from_millis(300),
+            Duration::from_millis(300),
+            Duration::from_millis(300),
+        ],
+        timeout: Duration::from_secs(5),
+        lease: Duration::from_secs(10),
+        tick: Duration::from_millis(50),
+        ..WebhooksConfig::development()
     }
 }
 
