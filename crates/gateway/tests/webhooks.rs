@@ -539,7 +539,7 @@ async fn a_receiver_failing_half_its_requests_still_gets_everything() {
 async fn one_slow_endpoint_gets_at_most_its_cap_at_once() {
     let world = World::start(3).await;
     let slow = Receiver::start(Behaviour::Ok).await;
-    slow.set_delay(Duration::from_millis(150));
+    slow.set_delay(Duration::from_millis(400));
     let fast = Receiver::start(Behaviour::Ok).await;
     let slow_ep = endpoint(&world, &slow.url, &["genericContact::*"]).await;
     let fast_ep = endpoint(&world, &fast.url, &["genericContact::*"]).await;

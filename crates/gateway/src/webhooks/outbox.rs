@@ -4,6 +4,8 @@
 //! holder of the lease.
 
 use crate::store::on_pool;
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::Value;
 
 use super::endpoints::wants;
@@ -182,39 +184,36 @@ impl Store {
         on_pool!(self, pool => store_events_body!(pool, events))
     }
 
-    /// Claims up to `limit` due deliveries for `owner` until `lease_until`, leaving out
-    /// endpoints in `skip` (at their concurrency cap here), and answers them with what
-    /// sending needs.
+    /// Claims up to `limit` due deliveries for `owner` until `lease_until`, at most
+    /// `per_endpoint` of any one endpoint and none of the endpoints in `skip` (at their
+    /// concurrency cap here), and answers them with what sending needs.
     pub async fn claim_deliveries(
         &self,
         owner: &str,
         lease_until: i64,
         limit: i64,
+        per_endpoint: i64,
         skip: &[String],
     ) -> Result<Vec<Claimed>, StoreError> {
         let now = now_ms();
-        let mut skip_sql = String::new();
-        for i in 0..skip.len() {
-            skip_sql.push_str(if i == 0 {
-                " AND d.endpoint_id NOT IN ("
-            } else {
-                ", "
-            });
-            skip_sql.push_str(&format!("${}", i + 5));
-        }
-        if !skip.is_empty() {
-            skip_sql.push(')');
-        }
+        let skip_sql = placeholders(" AND d2.endpoint_id NOT IN (", 6, skip.len(), ")");
         let lock = match self.pool() {
-            Pool::Postgres(_) => " FOR UPDATE OF d SKIP LOCKED",
+            Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",
             Pool::Sqlite(_) => "",
         };
+        // The window keeps one endpoint's backlog from filling the batch; the outer select
+        // re-checks and locks (rows another instance holds are skipped).
+        let due = "d.status = 'pending' AND d.next_attempt_at <= $3 \
+                   AND (d.lease_until IS NULL OR d.lease_until < $3)";
         let claim = format!(
             "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2 WHERE id IN (\
-             SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id \
-             WHERE d.status = 'pending' AND d.next_attempt_at <= $3 \
-             AND (d.lease_until IS NULL OR d.lease_until < $3) AND ep.enabled{skip_sql} \
-             ORDER BY d.next_attempt_at LIMIT $4{lock})"
+             SELECT d.id FROM webhook_deliveries d WHERE {due} AND d.id IN (\
+             SELECT id FROM (SELECT d2.id, ROW_NUMBER() OVER (PARTITION BY d2.endpoint_id \
+             ORDER BY d2.next_attempt_at) AS rn FROM webhook_deliveries d2 \
+             JOIN webhook_endpoints ep ON ep.id = d2.endpoint_id \
+             WHERE d2.status = 'pending' AND d2.next_attempt_at <= $3 \
+             AND (d2.lease_until IS NULL OR d2.lease_until < $3) AND ep.enabled{skip_sql}) ranked \
+             WHERE rn <= $5) ORDER BY d.next_attempt_at LIMIT $4{lock})"
         );
         let read = "SELECT d.id, d.endpoint_id, d.event_id, d.attempts, e.payload, ep.url, \
                     ep.secret, ep.previous_secret, ep.previous_until, d.tenant_id \
@@ -223,7 +222,12 @@ impl Store {
                     WHERE d.lease_owner = $1 AND d.status = 'pending' ORDER BY d.next_attempt_at";
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let mut query = sqlx::query(&claim).bind(owner).bind(lease_until).bind(now).bind(limit);
+            let mut query = sqlx::query(&claim)
+                .bind(owner)
+                .bind(lease_until)
+                .bind(now)
+                .bind(limit)
+                .bind(per_endpoint);
             for id in skip {
                 query = query.bind(id);
             }
@@ -238,82 +242,143 @@ impl Store {
         })
     }
 
-    /// Writes attempts back (only where `lease_owner` still holds the delivery); answers the
-    /// endpoints whose failure streak began before `disable_before` (to disable).
+    /// Writes attempts back (only where the outcome's lease owner still holds the delivery),
+    /// a few statements per batch; answers the endpoints whose failure streak began before
+    /// `disable_before` and that were disabled for it, as `(tenant, endpoint)`.
     pub async fn record_outcomes(
         &self,
         outcomes: &[Outcome],
         disable_before: i64,
     ) -> Result<Vec<(String, String)>, StoreError> {
+        let now = now_ms();
+        // Successes and final failures, grouped by lease owner: one UPDATE each.
+        let mut groups: BTreeMap<(&str, &str), Vec<&Outcome>> = BTreeMap::new();
+        let mut retries: Vec<&Outcome> = Vec::new();
+        for o in outcomes {
+            match (o.success, o.next_attempt_at) {
+                (true, _) => groups
+                    .entry(("succeeded", &o.lease_owner))
+                    .or_default()
+                    .push(o),
+                (false, None) => groups
+                    .entry(("failed", &o.lease_owner))
+                    .or_default()
+                    .push(o),
+                (false, Some(_)) => retries.push(o),
+            }
+        }
+        let mut ok_endpoints: BTreeSet<&str> = BTreeSet::new();
+        let mut failing: BTreeMap<&str, (&str, i64)> = BTreeMap::new();
+        for o in outcomes {
+            if o.success {
+                ok_endpoints.insert(&o.endpoint_id);
+            } else {
+                failing
+                    .entry(&o.endpoint_id)
+                    .or_insert((&o.tenant_id, o.attempted_at));
+            }
+        }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let mut to_disable: Vec<(String, String)> = Vec::new();
-            for o in outcomes {
-                let status = match (o.success, o.next_attempt_at) {
-                    (true, _) => "succeeded",
-                    (false, Some(_)) => "pending",
-                    (false, None) => "failed",
-                };
-                let held = sqlx::query(
-                    "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, \
-                     next_attempt_at = $2, lease_owner = NULL, lease_until = NULL, updated_at = $3 \
-                     WHERE id = $4 AND lease_owner = $5",
+            let mut held: Vec<&Outcome> = Vec::with_capacity(outcomes.len());
+            for ((status, owner), group) in &groups {
+                for chunk in group.chunks(500) {
+                    let sql = format!(
+                        "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, \
+                         next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, \
+                         updated_at = $2 WHERE lease_owner = $3{} RETURNING id",
+                        placeholders(" AND id IN (", 4, chunk.len(), ")")
+                    );
+                    let mut query = sqlx::query_scalar::<_, String>(&sql)
+                        .bind(*status)
+                        .bind(now)
+                        .bind(*owner);
+                    for o in chunk {
+                        query = query.bind(&o.delivery_id);
+                    }
+                    let ids: BTreeSet<String> = query.fetch_all(&mut *tx).await?.into_iter().collect();
+                    held.extend(chunk.iter().filter(|o| ids.contains(&o.delivery_id)));
+                }
+            }
+            for o in retries {
+                let done = sqlx::query(
+                    "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1, \
+                     lease_owner = NULL, lease_until = NULL, updated_at = $2 \
+                     WHERE id = $3 AND lease_owner = $4",
                 )
-                .bind(status)
                 .bind(o.next_attempt_at)
-                .bind(o.attempted_at)
+                .bind(now)
                 .bind(&o.delivery_id)
                 .bind(&o.lease_owner)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-                if held == 0 {
+                if done > 0 {
+                    held.push(o);
+                }
+            }
+            for chunk in held.chunks(500) {
+                let mut sql = String::from(
+                    "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, response_code, \
+                     latency_ms, response_body, error) VALUES ",
+                );
+                for i in 0..chunk.len() {
+                    let b = i * 7;
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7
+                    ));
+                }
+                let mut query = sqlx::query(&sql);
+                for o in chunk {
+                    query = query
+                        .bind(random_id("atm_"))
+                        .bind(&o.delivery_id)
+                        .bind(o.attempted_at)
+                        .bind(o.response_code)
+                        .bind(o.latency_ms)
+                        .bind(o.response_body.as_deref())
+                        .bind(o.error.as_deref());
+                }
+                query.execute(&mut *tx).await?;
+            }
+            for endpoint in &ok_endpoints {
+                sqlx::query(
+                    "UPDATE webhook_endpoints SET failing_since = NULL \
+                     WHERE id = $1 AND failing_since IS NOT NULL",
+                )
+                .bind(*endpoint)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let mut to_disable = Vec::new();
+            for (endpoint, (tenant, at)) in &failing {
+                if ok_endpoints.contains(endpoint) {
                     continue;
                 }
                 sqlx::query(
-                    "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, response_code, \
-                     latency_ms, response_body, error) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "UPDATE webhook_endpoints SET failing_since = $1 \
+                     WHERE id = $2 AND failing_since IS NULL",
                 )
-                .bind(random_id("atm_"))
-                .bind(&o.delivery_id)
-                .bind(o.attempted_at)
-                .bind(o.response_code)
-                .bind(o.latency_ms)
-                .bind(o.response_body.as_deref())
-                .bind(o.error.as_deref())
+                .bind(*at)
+                .bind(*endpoint)
                 .execute(&mut *tx)
                 .await?;
-                if o.success {
-                    sqlx::query(
-                        "UPDATE webhook_endpoints SET failing_since = NULL \
-                         WHERE id = $1 AND failing_since IS NOT NULL",
-                    )
-                    .bind(&o.endpoint_id)
-                    .execute(&mut *tx)
-                    .await?;
-                } else {
-                    sqlx::query(
-                        "UPDATE webhook_endpoints SET failing_since = $1 \
-                         WHERE id = $2 AND failing_since IS NULL",
-                    )
-                    .bind(o.attempted_at)
-                    .bind(&o.endpoint_id)
-                    .execute(&mut *tx)
-                    .await?;
-                    let disabled = sqlx::query(
-                        "UPDATE webhook_endpoints SET enabled = FALSE, disabled_reason = $1, \
-                         updated_at = $2 WHERE id = $3 AND enabled AND failing_since < $4",
-                    )
-                    .bind("failing")
-                    .bind(o.attempted_at)
-                    .bind(&o.endpoint_id)
-                    .bind(disable_before)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if disabled > 0 {
-                        to_disable.push((o.tenant_id.clone(), o.endpoint_id.clone()));
-                    }
+                let disabled = sqlx::query(
+                    "UPDATE webhook_endpoints SET enabled = FALSE, disabled_reason = 'failing', \
+                     updated_at = $1 WHERE id = $2 AND enabled AND failing_since < $3",
+                )
+                .bind(now)
+                .bind(*endpoint)
+                .bind(disable_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if disabled > 0 {
+                    to_disable.push(((*tenant).to_owned(), (*endpoint).to_owned()));
                 }
             }
             tx.commit().await?;
@@ -322,23 +387,32 @@ impl Store {
     }
 }
 
+/// `prefix` + `$first, $first+1, …` (`n` of them) + `suffix`; empty when `n` is 0.
+fn placeholders(prefix: &str, first: usize, n: usize, suffix: &str) -> String {
+    if n == 0 {
+        return String::new();
+    }
+    let list: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
+    format!("{prefix}{}{suffix}", list.join(", "))
+}
+
 impl Store {
     /// Gives claimed deliveries back (due again at once, for any worker).
     pub async fn release_deliveries(&self, owner: &str, ids: &[String]) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            for id in ids {
-                sqlx::query(
-                    "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL \
-                     WHERE id = $1 AND lease_owner = $2",
-                )
-                .bind(id)
-                .bind(owner)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL \
+                 WHERE lease_owner = $1{}",
+                placeholders(" AND id IN (", 2, chunk.len(), ")")
+            );
+            on_pool!(self, pool => {
+                let mut query = sqlx::query(&sql).bind(owner);
+                for id in chunk {
+                    query = query.bind(id);
+                }
+                query.execute(pool).await?;
+            });
+        }
+        Ok(())
     }
 }

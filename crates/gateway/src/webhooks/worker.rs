@@ -67,6 +67,7 @@ async fn claim_loop(
                 &owner,
                 lease_until,
                 i64::try_from(free).unwrap_or(256),
+                i64::try_from(config.per_endpoint_concurrency).unwrap_or(16),
                 &skip,
             )
             .await
