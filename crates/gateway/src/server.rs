@@ -219,6 +219,7 @@ pub async fn start_with_store(
     let state = AppState::new(store, connectors, reports, cursor_key, config, webhooks);
     let webhook_tasks = if options.webhooks.workers {
         let mut tasks = crate::webhooks::worker::spawn(state.store.clone(), state.webhooks.clone());
+        tasks.push(state.webhooks.start_committer(state.store.clone()));
         tasks.extend(crate::webhooks::pump::spawn(state.clone()));
         tasks
     } else {

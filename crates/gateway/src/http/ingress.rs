@@ -33,9 +33,18 @@ pub async fn dialpad(
     if token.len() > 128 || body.len() > MAX_JWT_BYTES {
         return Err(refused());
     }
-    let hook = reconcile::hook_by_token(&state, &token)
-        .await?
-        .ok_or_else(refused)?;
+    let hash = ingest::token_hash(&token);
+    let hook = match state.webhooks.hooks().get(&hash).await {
+        Some(hook) => hook,
+        None => {
+            let hook = reconcile::hook_by_token(&state, &token)
+                .await?
+                .ok_or_else(refused)?;
+            let hook = std::sync::Arc::new(hook);
+            state.webhooks.hooks().insert(hash, hook.clone()).await;
+            hook
+        }
+    };
     let claims = verify_hs256(&body, &hook.secret).map_err(|_| refused())?;
     let stored = ingest::ingest(&state, &hook, &claims).await?;
     Ok((

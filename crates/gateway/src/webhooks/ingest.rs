@@ -47,15 +47,16 @@ pub fn envelope(
     occurred_at: DateTime<Utc>,
     data: Value,
 ) -> Value {
-    json!({
+    let mut envelope = json!({
         "id": id,
         "type": event_type,
         "model": model,
         "trigger": trigger,
         "connection": connection.map(|(c, o)| json!({"connectorId": c, "ownerId": o})),
         "occurredAt": occurred_at,
-        "data": data,
-    })
+    });
+    envelope["data"] = data;
+    envelope
 }
 
 fn digest(claims: &Value) -> String {
@@ -75,11 +76,7 @@ pub async fn ingest(
     if events.is_empty() {
         return Ok(0);
     }
-    let stored = state.store.store_events(&events).await?;
-    if stored > 0 {
-        state.webhooks.wake();
-    }
-    Ok(stored)
+    state.webhooks.commit(&state.store, events).await
 }
 
 async fn unified(state: &AppState, hook: &HookAuth, claims: &Value) -> Vec<NewEvent> {

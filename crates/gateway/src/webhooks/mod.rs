@@ -23,6 +23,11 @@ use tokio::sync::{Notify, Semaphore};
 
 pub use ssrf::PrivateAddresses;
 
+/// How long a Dialpad hook (token, connection, secret) is cached by the ingress.
+const HOOK_CACHE_TTL: Duration = Duration::from_secs(10);
+/// Events one group commit writes at most.
+const COMMIT_BATCH: usize = 256;
+
 /// Svix's schedule: the waits before each retry after a failed attempt.
 pub const DEFAULT_SCHEDULE: [Duration; 7] = [
     Duration::from_secs(5),
@@ -109,8 +114,15 @@ pub struct Webhooks {
     inner: Arc<Inner>,
 }
 
+type CommitRequest = (
+    Vec<outbox::NewEvent>,
+    tokio::sync::oneshot::Sender<Result<usize, crate::store::StoreError>>,
+);
+
 #[derive(Debug)]
 struct Inner {
+    committer: std::sync::OnceLock<tokio::sync::mpsc::Sender<CommitRequest>>,
+    hooks: moka::future::Cache<Vec<u8>, Arc<ingest::HookAuth>>,
     config: WebhooksConfig,
     http: reqwest::Client,
     dialpad: DialpadConnector,
@@ -135,6 +147,11 @@ impl Webhooks {
             .build()?;
         Ok(Self {
             inner: Arc::new(Inner {
+                committer: std::sync::OnceLock::new(),
+                hooks: moka::future::Cache::builder()
+                    .max_capacity(10_000)
+                    .time_to_live(HOOK_CACHE_TTL)
+                    .build(),
                 config,
                 http,
                 dialpad,
@@ -201,6 +218,77 @@ impl Webhooks {
             .map(|(id, _)| id.clone())
             .take(100)
             .collect()
+    }
+
+    /// Starts the group committer: concurrent ingests share one transaction (one fsync)
+    /// instead of one each. Without it, [`Webhooks::commit`] writes directly.
+    pub fn start_committer(&self, store: crate::store::Store) -> tokio::task::JoinHandle<()> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<CommitRequest>(4096);
+        let _ = self.inner.committer.set(tx);
+        let webhooks = self.clone();
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                let mut events = batch[0].0.len();
+                while events < COMMIT_BATCH {
+                    match rx.try_recv() {
+                        Ok(next) => {
+                            events += next.0.len();
+                            batch.push(next);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let all: Vec<outbox::NewEvent> =
+                    batch.iter().flat_map(|(e, _)| e.iter().cloned()).collect();
+                match store.store_events_flagged(&all).await {
+                    Ok(flags) => {
+                        let mut flags = flags.into_iter();
+                        for (events, answer) in batch {
+                            let stored = flags.by_ref().take(events.len()).filter(|f| *f).count();
+                            let _ = answer.send(Ok(stored));
+                        }
+                        webhooks.wake();
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "a group commit of webhook events failed");
+                        for (_, answer) in batch {
+                            let _ = answer.send(Err(crate::store::StoreError::Corrupt(
+                                "the events could not be stored".into(),
+                            )));
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    /// Stores `events` with their deliveries (through the group committer when running);
+    /// answers how many were new.
+    pub async fn commit(
+        &self,
+        store: &crate::store::Store,
+        events: Vec<outbox::NewEvent>,
+    ) -> Result<usize, crate::store::StoreError> {
+        if let Some(committer) = self.inner.committer.get() {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            if committer.send((events, tx)).await.is_ok()
+                && let Ok(answer) = rx.await
+            {
+                return answer;
+            }
+            return Err(crate::store::StoreError::Corrupt(
+                "the webhook committer stopped".into(),
+            ));
+        }
+        let stored = store.store_events(&events).await?;
+        self.wake();
+        Ok(stored)
+    }
+
+    /// The hook cache of the ingress.
+    pub(crate) fn hooks(&self) -> &moka::future::Cache<Vec<u8>, Arc<ingest::HookAuth>> {
+        &self.inner.hooks
     }
 
     /// Serialises reconciliations within this instance.

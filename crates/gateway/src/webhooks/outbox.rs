@@ -80,7 +80,7 @@ pub struct Outcome {
 macro_rules! store_events_body {
     ($pool:expr, $events:expr) => {{
         let mut tx = $pool.begin().await?;
-        let mut stored = 0usize;
+        let mut stored: Vec<bool> = Vec::with_capacity($events.len());
         let mut targets_of: Option<(String, Vec<Target>)> = None;
         for event in $events {
             let now = now_ms();
@@ -119,10 +119,10 @@ macro_rules! store_events_body {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            stored.push(inserted > 0);
             if inserted == 0 {
                 continue;
             }
-            stored += 1;
             if targets_of
                 .as_ref()
                 .is_none_or(|(t, _)| *t != event.tenant_id)
@@ -181,6 +181,12 @@ impl Store {
     /// Stores `events` and one pending delivery per matching enabled endpoint, in one
     /// transaction; answers how many events were new (duplicates are skipped whole).
     pub async fn store_events(&self, events: &[NewEvent]) -> Result<usize, StoreError> {
+        let stored = self.store_events_flagged(events).await?;
+        Ok(stored.into_iter().filter(|s| *s).count())
+    }
+
+    /// [`Store::store_events`], answering for each event whether it was new.
+    pub async fn store_events_flagged(&self, events: &[NewEvent]) -> Result<Vec<bool>, StoreError> {
         on_pool!(self, pool => store_events_body!(pool, events))
     }
 

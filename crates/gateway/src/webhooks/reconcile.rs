@@ -37,7 +37,6 @@ pub enum ReconcileError {
 /// A stored hook row.
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct HookRow {
-    token_hash: Vec<u8>,
     hook_url: String,
     dialpad_webhook_id: Option<String>,
     subscriptions: String,
@@ -280,7 +279,7 @@ async fn token_known(state: &AppState, token: &str) -> Result<bool, StoreError> 
 async fn hook_row(state: &AppState, connection_id: &str) -> Result<Option<HookRow>, StoreError> {
     Ok(on_pool!(state.store, pool => {
         sqlx::query_as(
-            "SELECT token_hash, hook_url, dialpad_webhook_id, subscriptions FROM dialpad_hooks \
+            "SELECT hook_url, dialpad_webhook_id, subscriptions FROM dialpad_hooks \
              WHERE connection_id = $1",
         )
         .bind(connection_id)
@@ -320,10 +319,6 @@ async fn create_row(
     hook_row(state, connection.id.as_str())
         .await?
         .ok_or(StoreError::NotFound)
-        .map(|row| {
-            let _ = &row.token_hash;
-            row
-        })
 }
 
 async fn open_secret(state: &AppState, connection_id: &str) -> Result<String, StoreError> {
