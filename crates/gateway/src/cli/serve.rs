@@ -97,7 +97,7 @@ pub struct ServeArgs {
     /// delivery claimed by an instance that died is retried after it.
     #[arg(long, env = "PATCHBAY_WEBHOOK_LEASE_MS")]
     pub webhook_lease_ms: Option<u64>,
-    /// Deliveries in flight to one endpoint from this instance, at most (default 16).
+    /// Deliveries in flight to one endpoint from this instance, at most (default 32).
     #[arg(long, env = "PATCHBAY_WEBHOOK_ENDPOINT_CONCURRENCY")]
     pub webhook_endpoint_concurrency: Option<usize>,
     /// How often the poller reads what Dialpad does not push, in seconds (default: off).

@@ -83,7 +83,7 @@ impl Default for WebhooksConfig {
             timeout: Duration::from_secs(15),
             lease: Duration::from_secs(60),
             tick: Duration::from_millis(500),
-            per_endpoint_concurrency: 16,
+            per_endpoint_concurrency: 32,
             max_in_flight: 256,
             private_addresses: PrivateAddresses::Refuse,
             allow_http: false,
