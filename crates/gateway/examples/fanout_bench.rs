@@ -7,7 +7,12 @@
 //!
 //! Usage: fanout_bench GATEWAY_URL SECRET_KEY SANDBOX_URL SANDBOX_API_KEY [EVENTS] [RATE] [SECONDS]
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -37,7 +42,9 @@ async fn receive(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCode {
     let now = shared.start.elapsed().as_micros() as u64;
     let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let mut seen = shared.seen.lock().unwrap();
-    if seen.ids.insert(event["id"].as_str().unwrap_or("").to_owned())
+    if seen
+        .ids
+        .insert(event["id"].as_str().unwrap_or("").to_owned())
         && let Some(sent) = event["data"]["fields"]["lastName"]
             .as_str()
             .and_then(|s| s.strip_prefix("t"))
@@ -66,13 +73,21 @@ async fn main() {
     let rate: u64 = args.get(6).and_then(|s| s.parse().ok()).unwrap_or(500);
     let seconds: u64 = args.get(7).and_then(|s| s.parse().ok()).unwrap_or(20);
 
-    let shared = Arc::new(Shared { start: Instant::now(), seen: Mutex::new(Seen::default()) });
-    let app = Router::new().route("/hook", post(receive)).with_state(shared.clone());
+    let shared = Arc::new(Shared {
+        start: Instant::now(),
+        seen: Mutex::new(Seen::default()),
+    });
+    let app = Router::new()
+        .route("/hook", post(receive))
+        .with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let receiver = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let http = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
     let status = http
         .post(format!("{gateway}/v1/connections/dialpad/bench"))
         .bearer_auth(sk)
@@ -128,7 +143,10 @@ async fn main() {
         .await;
     let ingested = started.elapsed();
     while (shared.seen.lock().unwrap().ids.len() as u64) < events {
-        assert!(started.elapsed() < Duration::from_secs(600), "deliveries stalled");
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "deliveries stalled"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let total = started.elapsed();

@@ -657,6 +657,42 @@ async fn failed_deliveries_can_be_retried_and_replayed() {
 }
 
 #[tokio::test]
+async fn an_endpoint_failing_too_long_is_disabled_with_an_event() {
+    let config = patchbay_gateway::webhooks::WebhooksConfig {
+        retry_schedule: vec![Duration::from_millis(50); 20],
+        disable_after: Duration::from_millis(300),
+        ..common::fast_webhooks()
+    };
+    let world = World::start_with_webhooks(3, config).await;
+    let broken = Receiver::start(Behaviour::Status(500)).await;
+    let watcher = Receiver::start(Behaviour::Ok).await;
+    let failing = endpoint(&world, &broken.url, &["genericContact::*"]).await;
+    let id = failing["id"].as_str().unwrap();
+    endpoint(&world, &watcher.url, &["endpoint::disabled"]).await;
+    let me = world.as_tenant(&world.tenant);
+    me.post(&format!("/v1/webhooks/endpoints/{id}/test"), json!({}))
+        .await
+        .ok(202);
+    let got = watcher
+        .wait_for(WAIT, "endpoint::disabled", |g| !g.is_empty())
+        .await;
+    assert_eq!(got[0].json["type"], "endpoint::disabled");
+    assert_eq!(got[0].json["data"]["endpointId"], id);
+    let now = me
+        .get(&format!("/v1/webhooks/endpoints/{id}"))
+        .await
+        .ok(200);
+    assert_eq!(now["enabled"], false);
+    assert_eq!(now["disabledReason"], "failing");
+    // Disabled: its pending delivery waits; enabled again (and fixed), it goes out.
+    broken.set_behaviour(Behaviour::Ok);
+    me.post(&format!("/v1/webhooks/endpoints/{id}/enable"), json!({}))
+        .await
+        .ok(200);
+    broken.wait_distinct(1, WAIT).await;
+}
+
+#[tokio::test]
 async fn tenants_only_hear_their_own_connections() {
     let world = World::start(3).await;
     let mine = Receiver::start(Behaviour::Ok).await;

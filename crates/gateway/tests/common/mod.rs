@@ -112,26 +112,41 @@ impl World {
         world
     }
 
+    /// Like [`World::start`], with webhook delivery configured by `webhooks`.
+    pub async fn start_with_webhooks(size: u32, webhooks: WebhooksConfig) -> World {
+        let world = Self::bare_with(sandbox_config(size), fast_reports(), None, webhooks).await;
+        let key = world.sandbox.info().api_key;
+        world
+            .as_tenant(&world.tenant)
+            .call(Method::POST, "/v1/connections/dialpad/acme")
+            .json(&json!({"credentials": {"type": "apiKey", "apiKey": key}}))
+            .send_json()
+            .await
+            .ok(201);
+        world
+    }
+
     /// Like [`World::start_with`], without any connection. The gateway's OAuth app is the
     /// sandbox's default one (it approves at once and accepts any loopback redirect URI).
     pub async fn bare(config: SandboxConfig) -> World {
-        Self::bare_with(config, fast_reports(), None).await
+        Self::bare_with(config, fast_reports(), None, fast_webhooks()).await
     }
 
     async fn bare_with_reports(config: SandboxConfig, reports: ReportsConfig) -> World {
-        Self::bare_with(config, reports, None).await
+        Self::bare_with(config, reports, None, fast_webhooks()).await
     }
 
     /// Like [`World::bare`], with the gateway's OAuth app chosen (`None`: the sandbox's
     /// default app).
     pub async fn bare_with_app(config: SandboxConfig, app: Option<DialpadApp>) -> World {
-        Self::bare_with(config, fast_reports(), app).await
+        Self::bare_with(config, fast_reports(), app, fast_webhooks()).await
     }
 
     async fn bare_with(
         config: SandboxConfig,
         reports: ReportsConfig,
         app: Option<DialpadApp>,
+        webhooks: WebhooksConfig,
     ) -> World {
         let sandbox = Sandbox::start_local(config).await.unwrap();
         let database_url = db::test_database_url().await;
@@ -152,7 +167,7 @@ impl World {
                 dialpad_app,
                 session_key: None,
             },
-            webhooks: fast_webhooks(),
+            webhooks,
         })
         .await
         .unwrap();
