@@ -693,6 +693,68 @@ async fn an_endpoint_failing_too_long_is_disabled_with_an_event() {
 }
 
 #[tokio::test]
+async fn offices_are_also_polled_for_what_the_change_log_misses() {
+    let config = patchbay_gateway::webhooks::WebhooksConfig {
+        poll_interval: Some(Duration::from_millis(200)),
+        ..common::fast_webhooks()
+    };
+    let world = World::start_with_webhooks(3, config).await;
+    let receiver = Receiver::start(Behaviour::Ok).await;
+    endpoint(&world, &receiver.url, &["genericWorkspace::*"]).await;
+    wait_reconciled(&world, &[("changelog", 1)]).await;
+    // The poller's first round only records what exists.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let recorded: i64 = match world.gateway.state().store.pool() {
+            patchbay_gateway::store::Pool::Sqlite(p) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM webhook_seen WHERE seen_key LIKE 'poll:%'")
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
+            patchbay_gateway::store::Pool::Postgres(p) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM webhook_seen WHERE seen_key LIKE 'poll:%'")
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
+        };
+        if recorded > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the poller never ran");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let office = world
+        .dialpad(
+            Method::POST,
+            "/api/v2/offices",
+            Some(json!({
+                "name": "London 2", "country": "GB", "currency": "GBP", "use_same_address": true,
+                "plan_period": "monthly", "annual_commit_monthly_billing": false,
+                "invoiced": false, "unified_billing": true,
+                "billing_address": {"address_line_1": "Rua 1", "city": "Lisboa", "country": "pt",
+                                    "postal_code": "1000-001", "region": "Lisboa"},
+            })),
+        )
+        .await;
+    let office_id = office["office"]["id"].as_str().unwrap().to_owned();
+    let got = receiver
+        .wait_for(WAIT, "the office, native and polled", |g| {
+            let of = |trigger: &str| {
+                g.iter().any(|r| {
+                    r.json["type"] == "genericWorkspace::created"
+                        && r.json["trigger"] == trigger
+                        && r.json["data"]["id"] == office_id.as_str()
+                })
+            };
+            of("dialpad") && of("poll")
+        })
+        .await;
+    assert!(got.iter().all(|r| r.json["model"] == "genericWorkspace"));
+}
+
+#[tokio::test]
 async fn tenants_only_hear_their_own_connections() {
     let world = World::start(3).await;
     let mine = Receiver::start(Behaviour::Ok).await;
