@@ -300,6 +300,13 @@ async fn save(
         .connections
         .invalidate(&tenant.id, connector_id, owner_id)
         .await;
+    // New credentials may mean Dialpad's side of its webhooks needs setting up.
+    if credentials.is_some() {
+        let (state, id) = (state.clone(), connection.id.as_str().to_owned());
+        tokio::spawn(
+            async move { crate::webhooks::reconcile::reconcile_logged(&state, &id).await },
+        );
+    }
     Ok((connection, created))
 }
 

@@ -5,6 +5,7 @@ pub mod callback;
 pub mod connect;
 pub mod connections;
 pub mod connectors;
+pub mod deliveries;
 pub mod docs;
 pub mod error;
 pub mod extract;
@@ -88,10 +89,10 @@ use crate::app::AppState;
         webhooks::enable,
         webhooks::disable,
         webhooks::rotate,
-        webhooks::deliveries,
-        webhooks::retry,
-        webhooks::replay,
-        webhooks::test,
+        deliveries::list,
+        deliveries::retry,
+        deliveries::replay,
+        deliveries::test,
     ),
     components(schemas(
         patchbay_core::Resource,
@@ -275,11 +276,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/v1/webhooks/endpoints/{id}/deliveries",
-            get(webhooks::deliveries),
+            get(deliveries::list),
         )
-        .route("/v1/webhooks/endpoints/{id}/replay", post(webhooks::replay))
-        .route("/v1/webhooks/endpoints/{id}/test", post(webhooks::test))
-        .route("/v1/webhooks/deliveries/{id}/retry", post(webhooks::retry))
+        .route(
+            "/v1/webhooks/endpoints/{id}/replay",
+            post(deliveries::replay),
+        )
+        .route("/v1/webhooks/endpoints/{id}/test", post(deliveries::test))
+        .route(
+            "/v1/webhooks/deliveries/{id}/retry",
+            post(deliveries::retry),
+        )
         .route(ingress::PATH, post(ingress::dialpad))
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
