@@ -203,6 +203,40 @@ async fn endpoints_are_created_validated_changed_and_deleted() {
 }
 
 #[tokio::test]
+async fn outside_development_mode_endpoints_must_be_https_and_public() {
+    let config = patchbay_gateway::webhooks::WebhooksConfig {
+        allow_http: false,
+        private_addresses: patchbay_gateway::webhooks::PrivateAddresses::Refuse,
+        ..common::fast_webhooks()
+    };
+    let world = World::start_with_webhooks(3, config).await;
+    let me = world.as_tenant(&world.tenant);
+    for url in [
+        "http://example.com/hook",
+        "https://127.0.0.1/hook",
+        "https://10.0.0.8/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://localhost/hook",
+    ] {
+        let body = me
+            .post(
+                "/v1/webhooks/endpoints",
+                json!({"url": url, "events": ["*"]}),
+            )
+            .await
+            .err(422, "VALIDATION_FAILED");
+        assert!(body.to_string().contains("url"), "{url}: {body}");
+    }
+    me.post(
+        "/v1/webhooks/endpoints",
+        json!({"url": "https://example.com/hook", "events": ["*"]}),
+    )
+    .await
+    .ok(201);
+}
+
+#[tokio::test]
 async fn test_events_carry_standard_webhooks_signatures_and_rotation_signs_twice() {
     let world = World::start(3).await;
     let receiver = Receiver::start(Behaviour::Ok).await;
@@ -365,6 +399,11 @@ async fn ingress_refuses_bad_tokens_without_side_effects_and_deduplicates_retrie
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(receiver.all().len(), 1, "Dialpad's retries are one event");
+    // Retention sweeps only what is older than it.
+    let swept = patchbay_gateway::webhooks::pump::sweep(world.gateway.state())
+        .await
+        .unwrap();
+    assert_eq!((swept, count_events(&world).await), (0, 1));
     assert_eq!(got[0].json["type"], "genericContact::created");
     assert_eq!(got[0].json["data"]["id"], "4242");
     assert_eq!(

@@ -71,6 +71,9 @@ pub struct WebhooksConfig {
     pub reconcile_interval: Duration,
     /// How often the poller reads what Dialpad does not push (`None`: never).
     pub poll_interval: Option<Duration>,
+    /// How long events (with their deliveries and attempts) are kept once nothing is
+    /// pending for them; at least 8 days (connection events are looked for 7 days back).
+    pub retention: Duration,
     /// Whether this instance runs delivery workers and background loops.
     pub workers: bool,
 }
@@ -91,6 +94,7 @@ impl Default for WebhooksConfig {
             previous_secret_ttl: Duration::from_secs(24 * 3600),
             reconcile_interval: Duration::from_secs(300),
             poll_interval: None,
+            retention: Duration::from_secs(30 * 24 * 3600),
             workers: true,
         }
     }

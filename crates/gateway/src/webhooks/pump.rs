@@ -18,6 +18,11 @@ use crate::store::now_ms;
 
 /// How far back connection events are looked for.
 const LOOKBACK_MS: i64 = 7 * 24 * 3600 * 1000;
+/// How often old events are swept.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
+/// The shortest retention (longer than the connection-event lookback).
+const MIN_RETENTION_MS: i64 = 8 * 24 * 3600 * 1000;
+
 /// How often connection events are looked for.
 const PUMP_EVERY: Duration = Duration::from_millis(500);
 
@@ -45,7 +50,18 @@ pub fn spawn(state: AppState) -> Vec<JoinHandle<()>> {
             tokio::time::sleep(every).await;
         }
     });
-    let mut handles = vec![pump, reconciler];
+    let sweep_state = state.clone();
+    let sweeper = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(SWEEP_EVERY).await;
+            match sweep(&sweep_state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(events = n, "old webhook events swept"),
+                Err(err) => tracing::warn!(error = %err, "cannot sweep old webhook events"),
+            }
+        }
+    });
+    let mut handles = vec![pump, reconciler, sweeper];
     if let Some(interval) = state.webhooks.config().poll_interval {
         handles.push(tokio::spawn(async move {
             loop {
@@ -154,4 +170,36 @@ pub async fn connection_deleted(state: &AppState, connection: &crate::store::Con
         Ok(_) => state.webhooks.wake(),
         Err(err) => tracing::warn!(error = %err, "cannot record connection::deleted"),
     }
+}
+
+/// Deletes events older than the retention with nothing pending (their deliveries and
+/// attempts go with them), and call sightings as old; answers how many events went.
+pub async fn sweep(state: &AppState) -> Result<u64, crate::store::StoreError> {
+    let retention = super::worker::millis(state.webhooks.config().retention).max(MIN_RETENTION_MS);
+    let before = now_ms().saturating_sub(retention);
+    let mut total = 0;
+    loop {
+        let deleted = on_pool!(state.store, pool => {
+            sqlx::query(
+                "DELETE FROM webhook_events WHERE id IN (SELECT e.id FROM webhook_events e \
+                 WHERE e.created_at < $1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d \
+                 WHERE d.event_id = e.id AND d.status = 'pending') LIMIT 1000)",
+            )
+            .bind(before)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        total += deleted;
+        if deleted < 1000 {
+            break;
+        }
+    }
+    on_pool!(state.store, pool => {
+        sqlx::query("DELETE FROM webhook_seen WHERE seen_key LIKE 'call:%' AND updated_at < $1")
+            .bind(before)
+            .execute(pool)
+            .await?;
+    });
+    Ok(total)
 }
