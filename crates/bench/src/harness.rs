@@ -13,6 +13,7 @@ use patchbay_gateway::proxy::ProxyConfig;
 use patchbay_gateway::reports::ReportsConfig;
 use patchbay_gateway::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
 use patchbay_gateway::store::{ConnectionStatus, Credentials};
+use patchbay_gateway::webhooks::WebhooksConfig;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
 /// A failure of the harness itself (not a measurement).
@@ -110,6 +111,8 @@ pub async fn start_with(
             limiter: options.rate_limits,
             ..ProxyConfig::default()
         },
+        // Receivers are local processes: development mode allows http and loopback.
+        webhooks: WebhooksConfig::development(),
     };
     tune(&mut gateway_options);
     let gateway = start(gateway_options).await?;

@@ -92,6 +92,12 @@ error_codes! {
     ConnectionNotFound = "CONNECTION_NOT_FOUND", 404, "The connection does not exist.";
     /// The connector id is unknown.
     ConnectorNotFound = "CONNECTOR_NOT_FOUND", 404, "The connector does not exist.";
+    /// No webhook endpoint of yours has this id.
+    WebhookEndpointNotFound = "WEBHOOK_ENDPOINT_NOT_FOUND", 404, "The webhook endpoint does not exist.";
+    /// No webhook delivery of yours has this id.
+    WebhookDeliveryNotFound = "WEBHOOK_DELIVERY_NOT_FOUND", 404, "The webhook delivery does not exist.";
+    /// An incoming provider event's signature (or its ingress URL) is not valid.
+    InvalidWebhookSignature = "INVALID_WEBHOOK_SIGNATURE", 401, "The event's signature is invalid.";
     /// The route exists but not with this HTTP method.
     MethodNotAllowed = "METHOD_NOT_ALLOWED", 405, "The method is not allowed on this route.";
     /// The request conflicts with the current state (duplicate, concurrent change).
@@ -224,6 +230,9 @@ mod tests {
             ("RESOURCE_NOT_FOUND", 404),
             ("CONNECTION_NOT_FOUND", 404),
             ("CONNECTOR_NOT_FOUND", 404),
+            ("WEBHOOK_ENDPOINT_NOT_FOUND", 404),
+            ("WEBHOOK_DELIVERY_NOT_FOUND", 404),
+            ("INVALID_WEBHOOK_SIGNATURE", 401),
             ("METHOD_NOT_ALLOWED", 405),
             ("CONFLICT", 409),
             ("PAYLOAD_TOO_LARGE", 413),

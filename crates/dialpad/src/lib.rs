@@ -14,6 +14,7 @@ mod oauth;
 pub mod observe;
 mod paging;
 mod resources;
+pub mod webhooks;
 
 pub mod limits;
 pub mod reports;

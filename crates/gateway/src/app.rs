@@ -22,6 +22,7 @@ use crate::store::Store;
 use crate::tokens::TokenManager;
 use crate::unified::cursor::CursorSeal;
 use crate::unified::custom::CustomFieldCache;
+use crate::webhooks::Webhooks;
 
 /// Settings the HTTP layer reads.
 #[derive(Debug, Clone)]
@@ -77,6 +78,8 @@ pub struct AppInner {
     pub api_limiter: ApiLimiter,
     /// The raw proxy's client, and the rate limiter unified calls share.
     pub proxy: Proxy,
+    /// Webhook delivery and Dialpad's event side.
+    pub webhooks: Webhooks,
     /// Settings.
     pub config: AppConfig,
 }
@@ -102,6 +105,7 @@ impl AppState {
         reports: Reports,
         cursor_key: [u8; 32],
         config: AppConfig,
+        webhooks: Webhooks,
     ) -> Self {
         Self::with_metrics(
             store,
@@ -109,6 +113,7 @@ impl AppState {
             reports,
             cursor_key,
             config,
+            webhooks,
             Metrics::new(),
         )
     }
@@ -120,6 +125,7 @@ impl AppState {
         reports: Reports,
         cursor_key: [u8; 32],
         config: AppConfig,
+        webhooks: Webhooks,
         metrics: Metrics,
     ) -> Self {
         let connections = ConnectionCache::new(store.clone());
@@ -138,6 +144,7 @@ impl AppState {
             connectors,
             reports,
             config,
+            webhooks,
         }))
     }
 }

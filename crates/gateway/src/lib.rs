@@ -23,3 +23,4 @@ pub mod sessions;
 pub mod store;
 pub mod tokens;
 pub mod unified;
+pub mod webhooks;

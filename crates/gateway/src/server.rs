@@ -20,6 +20,7 @@ use crate::registry::Connectors;
 use crate::reports::{Reports, ReportsConfig, poller};
 use crate::sessions::{DERIVATION_CONTEXT, SessionKey};
 use crate::store::{Store, StoreError};
+use crate::webhooks::{Webhooks, WebhooksConfig};
 
 /// What a gateway needs to start.
 #[derive(Debug, Clone)]
@@ -44,6 +45,8 @@ pub struct GatewayOptions {
     pub hardening: Hardening,
     /// The raw proxy and the rate limiter (Dialpad's base URL is added as its upstream).
     pub proxy: crate::proxy::ProxyConfig,
+    /// Webhook delivery (retry schedule, timeouts, SSRF policy, workers).
+    pub webhooks: WebhooksConfig,
 }
 
 /// How the gateway onboards end users: its Dialpad OAuth app and its session key.
@@ -109,6 +112,7 @@ pub struct RunningGateway {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     poller: JoinHandle<()>,
+    webhook_tasks: Vec<JoinHandle<()>>,
 }
 
 impl RunningGateway {
@@ -131,6 +135,8 @@ impl RunningGateway {
     pub async fn shutdown(mut self, grace: Duration) -> std::io::Result<()> {
         // A job the poller held mid-step is taken over once its lease ends.
         self.poller.abort();
+        // So are deliveries a webhook worker held.
+        self.webhook_tasks.iter().for_each(JoinHandle::abort);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -151,6 +157,7 @@ impl RunningGateway {
     /// Asks the server to stop accepting (see [`RunningGateway::shutdown`]).
     pub fn stop(&mut self) {
         self.poller.abort();
+        self.webhook_tasks.iter().for_each(JoinHandle::abort);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -170,11 +177,15 @@ pub async fn start_with_store(
     options: GatewayOptions,
 ) -> Result<RunningGateway, StartError> {
     // Reports call Dialpad with each connection's credentials; they need no OAuth app.
+    let metrics = Metrics::new();
     let reports_connector = DialpadConnector::new(DialpadConfig {
         base_url: options.dialpad_base_url.clone(),
         ..DialpadConfig::default()
     })
-    .map_err(|e| StartError::Connector(e.to_string()))?;
+    .map_err(|e| StartError::Connector(e.to_string()))?
+    .with_observer(Arc::new(metrics.upstream_observer("dialpad")));
+    let webhooks = Webhooks::new(options.webhooks.clone(), reports_connector.clone())
+        .map_err(|e| StartError::Connector(e.to_string()))?;
     let reports = Reports::new(reports_connector, options.reports.clone());
     let cursor_key = options.keyring.derive_key(b"patchbay/cursors/v1");
     let listener_addr = options.listen;
@@ -198,6 +209,7 @@ pub async fn start_with_store(
         reports.clone(),
         cursor_key,
         config.clone(),
+        webhooks.clone(),
     );
     let app = Application::bind(placeholder, listener_addr)
         .await
@@ -215,7 +227,6 @@ pub async fn start_with_store(
         .unwrap_or_else(|| format!("http://{addr}"))
         .trim_end_matches('/')
         .to_owned();
-    let metrics = Metrics::new();
     let connectors = connectors(&options, &config.public_url, &metrics).await?;
     let state = AppState::with_metrics(
         store.clone(),
@@ -223,6 +234,7 @@ pub async fn start_with_store(
         reports.clone(),
         cursor_key,
         config,
+        webhooks,
         metrics,
     );
     let poller = poller::spawn(
@@ -232,6 +244,14 @@ pub async fn start_with_store(
             .heartbeats
             .register("reports-poller", poller_max_silence(&reports)),
     );
+    let webhook_tasks = if options.webhooks.workers {
+        let mut tasks = crate::webhooks::worker::spawn(state.store.clone(), state.webhooks.clone());
+        tasks.push(state.webhooks.start_committer(state.store.clone()));
+        tasks.extend(crate::webhooks::pump::spawn(state.clone()));
+        tasks
+    } else {
+        Vec::new()
+    };
     let app = app.with_state(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.serve(async move {
@@ -243,6 +263,7 @@ pub async fn start_with_store(
         stop: Some(stop),
         task,
         poller,
+        webhook_tasks,
     })
 }
 

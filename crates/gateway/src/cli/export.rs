@@ -80,9 +80,21 @@ impl Offline {
         })
         .map_err(|e| CliError::Serve(e.to_string()))?;
         let reports = Reports::new(dialpad.clone(), reports);
+        let webhooks = crate::webhooks::Webhooks::new(
+            crate::webhooks::WebhooksConfig::default(),
+            dialpad.clone(),
+        )
+        .map_err(|e| CliError::Serve(e.to_string()))?;
         let connectors =
             Connectors::new([std::sync::Arc::new(dialpad) as std::sync::Arc<dyn Connector>]);
-        let state = AppState::new(store, connectors, reports, cursor_key, AppConfig::default());
+        let state = AppState::new(
+            store,
+            connectors,
+            reports,
+            cursor_key,
+            AppConfig::default(),
+            webhooks,
+        );
         let selector = Selector::new(connector_id, owner_id);
         Ok((state, tenant, selector))
     }

@@ -43,6 +43,8 @@ pub enum LogFormat {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once at startup: the size of `serve`'s arguments costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Run the gateway. With --sandbox: against an in-process Dialpad sandbox, with a demo
     /// tenant and connection, printing keys and curl commands to try.

@@ -20,6 +20,7 @@ use crate::reports::ReportsConfig;
 use crate::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
 use crate::sessions::{MAX_TTL_SECS, SessionKey};
 use crate::store::{ConnectionStatus, Credentials, Store};
+use crate::webhooks::WebhooksConfig;
 
 /// How long in-flight requests get to finish after SIGTERM.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -104,6 +105,56 @@ pub struct ServeArgs {
         default_value = ".patchbay-dev-key"
     )]
     pub dev_key_file: PathBuf,
+    /// Webhook delivery in development mode: endpoint URLs may be `http` and deliveries may
+    /// reach private and loopback addresses (always so with --sandbox).
+    #[arg(long, env = "PATCHBAY_WEBHOOK_DEV")]
+    pub webhook_dev: bool,
+    /// The webhook retry schedule: waits before each retry, in milliseconds, comma-separated
+    /// (default: Svix's 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
+    #[arg(
+        long,
+        env = "PATCHBAY_WEBHOOK_RETRY_SCHEDULE_MS",
+        value_delimiter = ','
+    )]
+    pub webhook_retry_schedule_ms: Option<Vec<u64>>,
+    /// How long a worker's claim on a delivery lasts, in milliseconds (default 60000); a
+    /// delivery claimed by an instance that died is retried after it.
+    #[arg(long, env = "PATCHBAY_WEBHOOK_LEASE_MS")]
+    pub webhook_lease_ms: Option<u64>,
+    /// Deliveries in flight to one endpoint from this instance, at most (default 32).
+    #[arg(long, env = "PATCHBAY_WEBHOOK_ENDPOINT_CONCURRENCY")]
+    pub webhook_endpoint_concurrency: Option<usize>,
+    /// How often the poller reads what Dialpad does not push, in seconds (default: off).
+    #[arg(long, env = "PATCHBAY_WEBHOOK_POLL_INTERVAL_SECS")]
+    pub webhook_poll_interval_secs: Option<u64>,
+}
+
+impl ServeArgs {
+    /// The webhook settings these arguments ask for.
+    pub fn webhooks(&self) -> WebhooksConfig {
+        let mut config = if self.sandbox || self.webhook_dev {
+            WebhooksConfig::development()
+        } else {
+            WebhooksConfig::default()
+        };
+        if let Some(schedule) = &self.webhook_retry_schedule_ms {
+            config.retry_schedule = schedule
+                .iter()
+                .copied()
+                .map(Duration::from_millis)
+                .collect();
+        }
+        if let Some(ms) = self.webhook_lease_ms {
+            config.lease = Duration::from_millis(ms.max(1000));
+        }
+        if let Some(n) = self.webhook_endpoint_concurrency {
+            config.per_endpoint_concurrency = n.max(1);
+        }
+        config.poll_interval = self
+            .webhook_poll_interval_secs
+            .map(|s| Duration::from_secs(s.max(1)));
+        config
+    }
 }
 
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
@@ -161,6 +212,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
             max_queue_wait: Duration::from_millis(args.rate_limit_max_wait_ms),
             ..ProxyConfig::default()
         },
+        webhooks: args.webhooks(),
     })
     .await
     .map_err(|e| CliError::Serve(super::error_chain(&e)))?;

@@ -300,6 +300,13 @@ async fn save(
         .connections
         .invalidate(&tenant.id, connector_id, owner_id)
         .await;
+    // New credentials may mean Dialpad's side of its webhooks needs setting up.
+    if credentials.is_some() {
+        let (state, id) = (state.clone(), connection.id.as_str().to_owned());
+        tokio::spawn(
+            async move { crate::webhooks::reconcile::reconcile_logged(&state, &id).await },
+        );
+    }
     Ok((connection, created))
 }
 
@@ -391,11 +398,20 @@ pub(crate) async fn remove(
             return Err(not_found(connector_id, owner_id));
         }
     }
+    // Its Dialpad webhook goes first, while its credential still works.
+    if let Some(current) = state
+        .store
+        .connection(tenant, connector_id, owner_id)
+        .await?
+    {
+        crate::webhooks::reconcile::forget_connection(state, &current).await;
+    }
     let deleted = state
         .store
         .delete_connection(tenant, connector_id, owner_id)
         .await?
         .ok_or_else(|| not_found(connector_id, owner_id))?;
+    crate::webhooks::pump::connection_deleted(state, &deleted).await;
     state
         .connections
         .invalidate(tenant, connector_id, owner_id)

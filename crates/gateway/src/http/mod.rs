@@ -5,11 +5,13 @@ pub mod callback;
 pub mod connect;
 pub mod connections;
 pub mod connectors;
+pub mod deliveries;
 pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod fields;
 pub mod health;
+pub mod ingress;
 pub mod limits;
 pub mod oauth;
 pub mod pages;
@@ -19,6 +21,7 @@ pub mod resources;
 pub mod session_api;
 pub mod sessions;
 pub mod settings;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -81,6 +84,19 @@ use crate::app::AppState;
         reports::call_centers,
         reports::operators,
         proxy::proxy,
+        webhooks::create,
+        webhooks::list,
+        webhooks::retrieve,
+        webhooks::update,
+        webhooks::delete,
+        webhooks::secret,
+        webhooks::enable,
+        webhooks::disable,
+        webhooks::rotate,
+        deliveries::list,
+        deliveries::retry,
+        deliveries::replay,
+        deliveries::test,
     ),
     components(schemas(
         patchbay_core::Resource,
@@ -117,6 +133,7 @@ use crate::app::AppState;
         (name = "session", description = "The session-mode routes (`x-session-token`): one connection, the operations the session grants."),
         (name = "proxy", description = "Any Dialpad endpoint, with the connection's credential: the raw proxy."),
         (name = "settings", description = "Your settings: the redirect allow-list of OAuth onboarding."),
+        (name = "webhooks", description = "Your webhook endpoints: Dialpad's events as unified events, signed the Standard Webhooks way, delivered at least once."),
     )
 )]
 #[derive(Debug)]
@@ -220,6 +237,40 @@ pub fn router(state: AppState) -> Router {
             get(reports::operators),
         )
         .route("/v1/proxy/{*path}", proxy::methods())
+        .route(
+            "/v1/webhooks/endpoints",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/v1/webhooks/endpoints/{id}",
+            get(webhooks::retrieve)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route("/v1/webhooks/endpoints/{id}/secret", get(webhooks::secret))
+        .route("/v1/webhooks/endpoints/{id}/enable", post(webhooks::enable))
+        .route(
+            "/v1/webhooks/endpoints/{id}/disable",
+            post(webhooks::disable),
+        )
+        .route(
+            "/v1/webhooks/endpoints/{id}/rotate-secret",
+            post(webhooks::rotate),
+        )
+        .route(
+            "/v1/webhooks/endpoints/{id}/deliveries",
+            get(deliveries::list),
+        )
+        .route(
+            "/v1/webhooks/endpoints/{id}/replay",
+            post(deliveries::replay),
+        )
+        .route("/v1/webhooks/endpoints/{id}/test", post(deliveries::test))
+        .route(
+            "/v1/webhooks/deliveries/{id}/retry",
+            post(deliveries::retry),
+        )
+        .route(ingress::PATH, post(ingress::dialpad))
         .method_not_allowed_fallback(method_not_allowed);
     // The session routes are what a browser calls (the Connect page, an app's frontend).
     let session = Router::new()

@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod db;
 pub mod oauth;
+pub mod receiver;
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use patchbay_gateway::http::limits::Hardening;
 use patchbay_gateway::proxy::ProxyConfig;
 use patchbay_gateway::reports::ReportsConfig;
 use patchbay_gateway::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
+use patchbay_gateway::webhooks::WebhooksConfig;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
@@ -100,7 +102,7 @@ impl World {
 
     /// Like [`World::start_with`], with the raw proxy and limiter configured by `proxy`.
     pub async fn start_with_proxy(config: SandboxConfig, proxy: ProxyConfig) -> World {
-        let world = Self::bare_with(config, fast_reports(), None, proxy).await;
+        let world = Self::bare_with(config, fast_reports(), None, proxy, fast_webhooks()).await;
         world.connect_api_key("acme").await;
         world
     }
@@ -130,20 +132,62 @@ impl World {
         world
     }
 
+    /// Like [`World::start`], with webhook delivery configured by `webhooks`.
+    pub async fn start_with_webhooks(size: u32, webhooks: WebhooksConfig) -> World {
+        let world = Self::bare_with(
+            sandbox_config(size),
+            fast_reports(),
+            None,
+            ProxyConfig::default(),
+            webhooks,
+        )
+        .await;
+        let key = world.sandbox.info().api_key;
+        world
+            .as_tenant(&world.tenant)
+            .call(Method::POST, "/v1/connections/dialpad/acme")
+            .json(&json!({"credentials": {"type": "apiKey", "apiKey": key}}))
+            .send_json()
+            .await
+            .ok(201);
+        world
+    }
+
     /// Like [`World::start_with`], without any connection. The gateway's OAuth app is the
     /// sandbox's default one (it approves at once and accepts any loopback redirect URI).
     pub async fn bare(config: SandboxConfig) -> World {
-        Self::bare_with(config, fast_reports(), None, ProxyConfig::default()).await
+        Self::bare_with(
+            config,
+            fast_reports(),
+            None,
+            ProxyConfig::default(),
+            fast_webhooks(),
+        )
+        .await
     }
 
     async fn bare_with_reports(config: SandboxConfig, reports: ReportsConfig) -> World {
-        Self::bare_with(config, reports, None, ProxyConfig::default()).await
+        Self::bare_with(
+            config,
+            reports,
+            None,
+            ProxyConfig::default(),
+            fast_webhooks(),
+        )
+        .await
     }
 
     /// Like [`World::bare`], with the gateway's OAuth app chosen (`None`: the sandbox's
     /// default app).
     pub async fn bare_with_app(config: SandboxConfig, app: Option<DialpadApp>) -> World {
-        Self::bare_with(config, fast_reports(), app, ProxyConfig::default()).await
+        Self::bare_with(
+            config,
+            fast_reports(),
+            app,
+            ProxyConfig::default(),
+            fast_webhooks(),
+        )
+        .await
     }
 
     async fn bare_with(
@@ -151,8 +195,9 @@ impl World {
         reports: ReportsConfig,
         app: Option<DialpadApp>,
         proxy: ProxyConfig,
+        webhooks: WebhooksConfig,
     ) -> World {
-        Self::bare_tuned(config, reports, app, proxy, |_| {}).await
+        Self::bare_tuned(config, reports, app, proxy, |o| o.webhooks = webhooks).await
     }
 
     /// Like [`World::start`], with the gateway's options adjusted by `tune` first.
@@ -207,6 +252,7 @@ impl World {
             },
             hardening: Hardening::default(),
             proxy,
+            webhooks: fast_webhooks(),
         };
         tune(&mut options);
         let gateway = start(options).await.unwrap();
@@ -290,6 +336,24 @@ impl World {
         let body: Value = response.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "dialpad {path}: {status} {body}");
         body
+    }
+}
+
+/// Webhook delivery for tests: loopback receivers over http, retries 100-300 ms apart,
+/// short leases.
+pub fn fast_webhooks() -> WebhooksConfig {
+    WebhooksConfig {
+        retry_schedule: vec![
+            Duration::from_millis(100),
+            Duration::from_millis(200),
+            Duration::from_millis(300),
+            Duration::from_millis(300),
+            Duration::from_millis(300),
+        ],
+        timeout: Duration::from_secs(5),
+        lease: Duration::from_secs(10),
+        tick: Duration::from_millis(50),
+        ..WebhooksConfig::development()
     }
 }
 
