@@ -112,6 +112,9 @@ pub struct RunningGateway {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     poller: JoinHandle<()>,
+    /// The delivery worker (when this instance runs one).
+    worker: Option<crate::webhooks::worker::Worker>,
+    /// The ingest committer and the background loops (reconcile, poll, sweep).
     webhook_tasks: Vec<JoinHandle<()>>,
 }
 
@@ -131,22 +134,52 @@ impl RunningGateway {
         &self.state
     }
 
-    /// Stops accepting, lets in-flight requests finish (up to `grace`), and returns.
+    /// Graceful stop, within `grace` in all: stops accepting and lets in-flight requests
+    /// finish; then stops claiming webhook deliveries, lets the ones being sent finish and
+    /// be recorded, and hands back any still held so another instance sends them at once.
     pub async fn shutdown(mut self, grace: Duration) -> std::io::Result<()> {
+        let deadline = tokio::time::Instant::now() + grace;
         // A job the poller held mid-step is taken over once its lease ends.
         self.poller.abort();
-        // So are deliveries a webhook worker held.
-        self.webhook_tasks.iter().for_each(JoinHandle::abort);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        match tokio::time::timeout(grace, &mut self.task).await {
-            Ok(joined) => joined.map_err(std::io::Error::other)?,
+        let served = match tokio::time::timeout_at(deadline, &mut self.task).await {
+            Ok(joined) => joined.map_err(std::io::Error::other).and_then(|r| r),
             Err(_) => {
+                tracing::warn!("requests still running at the end of the shutdown grace");
                 self.task.abort();
                 Ok(())
             }
+        };
+        // Ingress is closed: the committer and background loops have nothing left to do.
+        let webhooks = self.state.webhooks.clone();
+        webhooks.begin_shutdown();
+        self.state.heartbeats.unregister(DELIVERY_WORKER);
+        if let Some(mut worker) = self.worker.take() {
+            if tokio::time::timeout_at(deadline, &mut worker.writer)
+                .await
+                .is_err()
+            {
+                tracing::warn!("webhook deliveries still running at the end of the shutdown grace");
+            }
+            worker.claimer.abort();
+            worker.writer.abort();
+            match self
+                .state
+                .store
+                .release_instance_claims(webhooks.instance_id())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(released = n, "handed back unfinished webhook deliveries"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot hand back webhook deliveries; their leases will expire");
+                }
+            }
         }
+        self.webhook_tasks.iter().for_each(JoinHandle::abort);
+        served
     }
 
     /// Waits until the server stops by itself (it only does on an accept failure).
@@ -157,6 +190,10 @@ impl RunningGateway {
     /// Asks the server to stop accepting (see [`RunningGateway::shutdown`]).
     pub fn stop(&mut self) {
         self.poller.abort();
+        if let Some(worker) = &self.worker {
+            worker.claimer.abort();
+            worker.writer.abort();
+        }
         self.webhook_tasks.iter().for_each(JoinHandle::abort);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -244,13 +281,19 @@ pub async fn start_with_store(
             .heartbeats
             .register("reports-poller", poller_max_silence(&reports)),
     );
-    let webhook_tasks = if options.webhooks.workers {
-        let mut tasks = crate::webhooks::worker::spawn(state.store.clone(), state.webhooks.clone());
-        tasks.push(state.webhooks.start_committer(state.store.clone()));
+    state.webhooks.set_metrics(state.metrics.clone());
+    let (worker, webhook_tasks) = if options.webhooks.workers {
+        let heartbeat = state.heartbeats.register(
+            DELIVERY_WORKER,
+            (options.webhooks.tick * 100).max(Duration::from_secs(60)),
+        );
+        let worker =
+            crate::webhooks::worker::spawn(state.store.clone(), state.webhooks.clone(), heartbeat);
+        let mut tasks = vec![state.webhooks.start_committer(state.store.clone())];
         tasks.extend(crate::webhooks::pump::spawn(state.clone()));
-        tasks
+        (Some(worker), tasks)
     } else {
-        Vec::new()
+        (None, Vec::new())
     };
     let app = app.with_state(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -263,9 +306,13 @@ pub async fn start_with_store(
         stop: Some(stop),
         task,
         poller,
+        worker,
         webhook_tasks,
     })
 }
+
+/// The delivery worker's name in `/readyz`.
+const DELIVERY_WORKER: &str = "webhook-deliveries";
 
 /// How long the stats poller may go without finishing a round before readiness fails: a
 /// round reads at most a few jobs, each bounded by the Dialpad client's timeouts.

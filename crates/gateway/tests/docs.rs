@@ -68,8 +68,20 @@ fn api_guide_examples_run_against_a_first_look() {
     for (i, block) in examples.iter().enumerate() {
         script.push_str(&format!("echo '### example {}' >&2\n{block}", i + 1));
     }
+    // The guide calls `patchbay` itself (the webhook receiver): the binary under test.
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_patchbay"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = Command::new("bash")
         .args(["-c", &script])
+        .current_dir(&dir)
+        .env("PATH", path)
         .env("PATCHBAY_URL", &url)
         .env("SANDBOX_URL", &sandbox)
         .env("SK", &sk)

@@ -8,7 +8,11 @@ mod common;
 use std::time::Duration;
 
 use common::World;
+use common::receiver::{Behaviour, Receiver};
+use futures_util::future::join_all;
 use patchbay_gateway::http::limits::{CorsOrigins, RateSpec};
+use patchbay_gateway::store::Pool;
+use serde_json::json;
 
 #[tokio::test]
 async fn readiness_reports_each_check_and_turns_red_when_a_worker_stalls() {
@@ -219,4 +223,119 @@ async fn a_request_slower_than_the_timeout_is_answered_504_request_timeout() {
         .await;
     let answer = world.acme().get("/v1/resources/genericContact").await;
     answer.err(504, "REQUEST_TIMEOUT");
+}
+
+/// (deliveries succeeded, deliveries pending, pending ones still held by a lease).
+async fn outbox(store: &patchbay_gateway::store::Store) -> (i64, i64, i64) {
+    let sql = "SELECT \
+        COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0), \
+        COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0), \
+        COALESCE(SUM(CASE WHEN status = 'pending' AND lease_owner IS NOT NULL THEN 1 ELSE 0 END), 0) \
+        FROM webhook_deliveries";
+    match store.pool() {
+        Pool::Sqlite(pool) => sqlx::query_as(sql).fetch_one(pool).await.unwrap(),
+        // SUM of integers is a bigint on PostgreSQL, an integer on SQLite: i64 both ways.
+        Pool::Postgres(pool) => sqlx::query_as(sql).fetch_one(pool).await.unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn shutdown_finishes_deliveries_in_flight_and_hands_back_the_rest() {
+    let world = World::start(2).await;
+    let receiver = Receiver::start(Behaviour::Ok).await;
+    receiver.set_delay(Duration::from_millis(800));
+    let tenant = world.as_tenant(&world.tenant);
+    let endpoint = tenant
+        .post(
+            "/v1/webhooks/endpoints",
+            json!({"url": receiver.url, "events": ["*"]}),
+        )
+        .await
+        .ok(201);
+    let test = format!(
+        "/v1/webhooks/endpoints/{}/test",
+        endpoint["id"].as_str().unwrap()
+    );
+    // More events than the endpoint's cap: some are being sent, the rest wait.
+    join_all((0..100).map(|_| tenant.post(&test, json!({})))).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while receiver.requests() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing was delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let store = world.gateway.state().store.clone();
+    let World { gateway, .. } = world;
+    gateway.shutdown(Duration::from_secs(15)).await.unwrap();
+
+    let (succeeded, pending, held) = outbox(&store).await;
+    // What was being sent was finished and recorded; nothing is left claimed by the
+    // stopped instance, so another one sends the rest at once.
+    assert!(succeeded > 0);
+    assert_eq!(succeeded, i64::try_from(receiver.distinct()).unwrap());
+    assert_eq!(succeeded + pending, 100);
+    assert!(
+        pending > 0,
+        "the cap should have left some deliveries waiting"
+    );
+    assert_eq!(held, 0, "claims were not handed back");
+}
+
+#[tokio::test]
+async fn deliveries_and_the_outbox_show_in_metrics_and_the_worker_in_readiness() {
+    let world = World::start(2).await;
+    let receiver = Receiver::start(Behaviour::Ok).await;
+    let tenant = world.as_tenant(&world.tenant);
+    let endpoint = tenant
+        .post(
+            "/v1/webhooks/endpoints",
+            json!({"url": receiver.url, "events": ["*"]}),
+        )
+        .await
+        .ok(201);
+    let test = format!(
+        "/v1/webhooks/endpoints/{}/test",
+        endpoint["id"].as_str().unwrap()
+    );
+    tenant.post(&test, json!({})).await;
+    receiver.wait_distinct(1, Duration::from_secs(20)).await;
+    let url = world.gateway.url();
+    let ready: serde_json::Value = world
+        .raw
+        .get(format!("{url}/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        ready["checks"]["workers"]["webhook-deliveries"]["status"], "ok",
+        "{ready}"
+    );
+    // The outcome is recorded just after the receiver answers.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = world
+            .raw
+            .get(format!("{url}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains("patchbay_webhook_deliveries_total{outcome=\"success\"} 1") {
+            assert!(text.contains("patchbay_webhook_outbox_depth 0"), "{text}");
+            assert!(
+                text.contains("patchbay_webhook_delivery_duration_seconds_count 1"),
+                "{text}"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

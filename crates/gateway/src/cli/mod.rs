@@ -7,6 +7,7 @@ mod healthcheck;
 mod keys;
 pub mod layers;
 mod migrate;
+mod receiver;
 mod report;
 mod sandbox;
 mod serve;
@@ -68,6 +69,9 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Check and print the effective configuration (secrets redacted).
     Config(config::ConfigArgs),
+    /// A local webhook endpoint for trying webhooks: prints each delivery (and whether its
+    /// signature verifies with --secret) as one JSON line.
+    WebhookReceiver(receiver::ReceiverArgs),
     /// Exit 0 when a running gateway is ready (GET /readyz answers 2xx); for containers.
     Healthcheck(healthcheck::HealthcheckArgs),
 }
@@ -175,6 +179,7 @@ pub async fn run(invocation: Invocation) -> Result<(), CliError> {
     match cli.command {
         Command::Config(args) => config::run(&args, &layered),
         Command::Healthcheck(args) => healthcheck::run(args).await,
+        Command::WebhookReceiver(args) => receiver::run(args).await,
         Command::Serve(args) => serve::run(*args).await,
         Command::DialpadSandbox(args) => sandbox::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,

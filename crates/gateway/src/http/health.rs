@@ -74,8 +74,26 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// The Prometheus text exposition.
+/// The Prometheus text exposition; the outbox gauges are read from the database now.
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    let now = crate::store::now_ms();
+    let stats = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        state.store.outbox_stats(now),
+    )
+    .await;
+    match stats {
+        Ok(Ok((depth, oldest_due))) => state.metrics.outbox(
+            depth,
+            oldest_due.map(|due| {
+                std::time::Duration::from_millis(
+                    u64::try_from(now.saturating_sub(due)).unwrap_or(0),
+                )
+            }),
+        ),
+        Ok(Err(e)) => tracing::warn!(error = %e, "cannot read the outbox for /metrics"),
+        Err(_) => tracing::warn!("reading the outbox for /metrics timed out"),
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -195,10 +195,15 @@ pub(super) fn not_found(id: &str) -> ApiError {
     )
 }
 
-fn reconcile_later(state: &AppState, tenant: &TenantId) {
+fn reconcile_later(state: &AppState, tenant: &TenantId) -> tokio::task::JoinHandle<()> {
     let (state, tenant) = (state.clone(), tenant.as_str().to_owned());
-    tokio::spawn(async move { reconcile::reconcile_tenant(&state, &tenant).await });
+    tokio::spawn(async move { reconcile::reconcile_tenant(&state, &tenant).await })
 }
+
+/// How long creating an endpoint waits for Dialpad's side to be set up before answering
+/// (it carries on in the background after): events that happen right after the answer are
+/// then already sent by Dialpad.
+const SETUP_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Create an endpoint; the answer carries its signing secret.
 #[utoipa::path(
@@ -245,7 +250,7 @@ pub async fn create(
             },
         )
         .await?;
-    reconcile_later(&state, &tenant.id);
+    let _ = tokio::time::timeout(SETUP_WAIT, reconcile_later(&state, &tenant.id)).await;
     Ok((StatusCode::CREATED, axum::Json(view(&endpoint, true)?)))
 }
 
@@ -385,7 +390,7 @@ pub async fn update(
         .update_endpoint(&tenant.id, &id, &patch)
         .await?
         .ok_or_else(|| not_found(&id))?;
-    reconcile_later(&state, &tenant.id);
+    drop(reconcile_later(&state, &tenant.id));
     Ok(axum::Json(view(&endpoint, false)?))
 }
 
@@ -410,7 +415,7 @@ pub async fn delete(
     if !state.store.delete_endpoint(&tenant.id, &id).await? {
         return Err(not_found(&id));
     }
-    reconcile_later(&state, &tenant.id);
+    drop(reconcile_later(&state, &tenant.id));
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -425,7 +430,7 @@ async fn set_enabled(
         .set_endpoint_enabled(tenant, id, enabled, None)
         .await?
         .ok_or_else(|| not_found(id))?;
-    reconcile_later(state, tenant);
+    drop(reconcile_later(state, tenant));
     state.webhooks.wake();
     Ok(axum::Json(view(&endpoint, false)?))
 }

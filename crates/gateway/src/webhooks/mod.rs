@@ -134,6 +134,9 @@ struct Inner {
     instance: String,
     caps: Mutex<HashMap<String, Arc<Semaphore>>>,
     reconciling: tokio::sync::Mutex<()>,
+    /// Set at shutdown: workers claim nothing more and finish what they hold.
+    stopping: std::sync::atomic::AtomicBool,
+    metrics: std::sync::OnceLock<crate::metrics::Metrics>,
 }
 
 impl Webhooks {
@@ -163,6 +166,8 @@ impl Webhooks {
                 instance: crate::store::random_id("wk_"),
                 caps: Mutex::new(HashMap::new()),
                 reconciling: tokio::sync::Mutex::new(()),
+                stopping: std::sync::atomic::AtomicBool::new(false),
+                metrics: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -175,6 +180,36 @@ impl Webhooks {
     /// The connector managing Dialpad webhooks and subscriptions.
     pub fn dialpad(&self) -> &DialpadConnector {
         &self.inner.dialpad
+    }
+
+    /// Records delivery outcomes in `metrics` from now on.
+    pub fn set_metrics(&self, metrics: crate::metrics::Metrics) {
+        let _ = self.inner.metrics.set(metrics);
+    }
+
+    pub(crate) fn metrics(&self) -> Option<&crate::metrics::Metrics> {
+        self.inner.metrics.get()
+    }
+
+    /// Stops claiming deliveries (graceful shutdown): the workers finish what they hold,
+    /// record it, and end.
+    pub fn begin_shutdown(&self) {
+        self.inner
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.inner.wake.notify_waiters();
+        self.inner.wake.notify_one();
+    }
+
+    pub(crate) fn stopping(&self) -> bool {
+        self.inner
+            .stopping
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// This instance's claim owner prefix (its claims are `{instance}:{round}`).
+    pub fn instance_id(&self) -> &str {
+        &self.inner.instance
     }
 
     /// Wakes this instance's workers (new deliveries are due).

@@ -58,6 +58,8 @@ pub struct Claimed {
     pub previous_secret: Option<Vec<u8>>,
     pub previous_until: Option<i64>,
     pub tenant_id: String,
+    /// When the event was ingested (ms), for the end-to-end latency metric.
+    pub created_at: i64,
 }
 
 /// How one attempt ended, to write back.
@@ -68,6 +70,8 @@ pub struct Outcome {
     pub tenant_id: String,
     pub lease_owner: String,
     pub attempted_at: i64,
+    /// When the event was ingested (ms).
+    pub ingested_at: i64,
     pub response_code: Option<i64>,
     pub latency_ms: i64,
     pub response_body: Option<String>,
@@ -222,7 +226,7 @@ impl Store {
              WHERE rn <= $5) ORDER BY d.next_attempt_at LIMIT $4{lock})"
         );
         let read = "SELECT d.id, d.endpoint_id, d.event_id, d.attempts, e.payload, ep.url, \
-                    ep.secret, ep.previous_secret, ep.previous_until, d.tenant_id \
+                    ep.secret, ep.previous_secret, ep.previous_until, d.tenant_id, d.created_at \
                     FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
                     JOIN webhook_endpoints ep ON ep.id = d.endpoint_id \
                     WHERE d.lease_owner = $1 AND d.status = 'pending' ORDER BY d.next_attempt_at";
@@ -420,5 +424,33 @@ impl Store {
             });
         }
         Ok(())
+    }
+
+    /// Gives back every delivery this instance (`instance`, its claims' owner prefix) still
+    /// holds, for another worker to send at once (graceful shutdown).
+    pub async fn release_instance_claims(&self, instance: &str) -> Result<u64, StoreError> {
+        let prefix = format!("{instance}:%");
+        let released = on_pool!(self, pool => sqlx::query(
+            "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL \
+             WHERE status = 'pending' AND lease_owner LIKE $1",
+        )
+        .bind(prefix)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(released)
+    }
+
+    /// The outbox at `now` (ms): deliveries pending (due or scheduled for a retry), and the
+    /// due time of the oldest one that is due.
+    pub async fn outbox_stats(&self, now: i64) -> Result<(i64, Option<i64>), StoreError> {
+        let stats: (i64, Option<i64>) = on_pool!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*), MIN(CASE WHEN next_attempt_at <= $1 THEN next_attempt_at END) \
+             FROM webhook_deliveries WHERE status = 'pending'",
+        )
+        .bind(now)
+        .fetch_one(pool)
+        .await?);
+        Ok(stats)
     }
 }

@@ -17,6 +17,7 @@ use super::Webhooks;
 use super::endpoints::{ENDPOINT_DISABLED, aad};
 use super::outbox::{Claimed, NewEvent, Outcome};
 use super::sign;
+use crate::health::Heartbeat;
 use crate::store::{Store, now_ms, random_id};
 
 /// Bytes of a response body kept with an attempt.
@@ -24,9 +25,20 @@ const BODY_KEPT: usize = 1024;
 /// Outcomes written in one transaction, at most.
 const WRITE_BATCH: usize = 512;
 
-/// Starts the claimer and the writer; abort both to stop (claims come back after their
-/// lease).
-pub fn spawn(store: Store, webhooks: Webhooks) -> Vec<JoinHandle<()>> {
+/// The running worker of one instance.
+#[derive(Debug)]
+pub struct Worker {
+    /// Claims due deliveries and starts one task per delivery.
+    pub claimer: JoinHandle<()>,
+    /// Records outcomes; ends once the claimer has stopped and every delivery it started
+    /// has been recorded (see [`Webhooks::begin_shutdown`]).
+    pub writer: JoinHandle<()>,
+}
+
+/// Starts the claimer and the writer, the claimer beating `heartbeat` each round. To stop:
+/// [`Webhooks::begin_shutdown`], then wait for the writer (or abort both: claims come back
+/// after their lease, or at once with `Store::release_instance_claims`).
+pub fn spawn(store: Store, webhooks: Webhooks, heartbeat: Heartbeat) -> Worker {
     let (tx, rx) = mpsc::unbounded_channel::<Outcome>();
     let in_flight = Arc::new(AtomicUsize::new(0));
     let writer = tokio::spawn(write_loop(
@@ -35,8 +47,8 @@ pub fn spawn(store: Store, webhooks: Webhooks) -> Vec<JoinHandle<()>> {
         rx,
         in_flight.clone(),
     ));
-    let claimer = tokio::spawn(claim_loop(store, webhooks, tx, in_flight));
-    vec![claimer, writer]
+    let claimer = tokio::spawn(claim_loop(store, webhooks, tx, in_flight, heartbeat));
+    Worker { claimer, writer }
 }
 
 async fn claim_loop(
@@ -44,10 +56,16 @@ async fn claim_loop(
     webhooks: Webhooks,
     tx: mpsc::UnboundedSender<Outcome>,
     in_flight: Arc<AtomicUsize>,
+    heartbeat: Heartbeat,
 ) {
     let config = webhooks.config().clone();
     let mut round: u64 = 0;
     loop {
+        heartbeat.beat();
+        if webhooks.stopping() {
+            // Dropping `tx` lets the writer end once the deliveries in flight are recorded.
+            return;
+        }
         let free = config
             .max_in_flight
             .saturating_sub(in_flight.load(Ordering::Acquire));
@@ -125,6 +143,21 @@ async fn write_loop(
                 Err(_) => break,
             }
         }
+        if let Some(metrics) = webhooks.metrics() {
+            for outcome in &batch {
+                let label = match (outcome.success, outcome.next_attempt_at) {
+                    (true, _) => "success",
+                    (false, Some(_)) => "retry",
+                    (false, None) => "failed",
+                };
+                let age = outcome.success.then(|| {
+                    Duration::from_millis(
+                        u64::try_from(now_ms().saturating_sub(outcome.ingested_at)).unwrap_or(0),
+                    )
+                });
+                metrics.delivery(label, age);
+            }
+        }
         let mut tries = 0;
         loop {
             match store
@@ -199,6 +232,7 @@ async fn deliver(store: &Store, webhooks: &Webhooks, delivery: &Claimed, owner: 
         tenant_id: delivery.tenant_id.clone(),
         lease_owner: owner,
         attempted_at,
+        ingested_at: delivery.created_at,
         response_code: None,
         latency_ms: 0,
         response_body: None,
