@@ -192,3 +192,22 @@ impl Setup {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A new, empty PostgreSQL database on the server of `admin_url` (its URL).
+pub async fn fresh_postgres(admin_url: &str) -> Result<String, Error> {
+    use sqlx::Connection as _;
+    let mut admin = tokio::time::timeout(
+        Duration::from_secs(3),
+        sqlx::PgConnection::connect(admin_url),
+    )
+    .await
+    .map_err(|_| "PostgreSQL did not answer")??;
+    let name = format!(
+        "patchbay_bench_{}",
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    );
+    sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str()).await?;
+    let mut url = url::Url::parse(admin_url)?;
+    url.set_path(&name);
+    Ok(url.to_string())
+}

@@ -49,6 +49,22 @@ pub struct Common {
     /// Calls of the large account in `export` (the small one has a tenth).
     #[arg(long, global = true, default_value_t = 100_000)]
     calls: u32,
+    /// Events of the throughput run of `fanout`.
+    #[arg(long, global = true, default_value_t = 10_000)]
+    events: u64,
+    /// Events per second of the steady run of `fanout`.
+    #[arg(long, global = true, default_value_t = 500)]
+    rate: u64,
+    /// Seconds of the steady run of `fanout`.
+    #[arg(long, global = true, default_value_t = 20)]
+    steady_secs: u64,
+    /// A PostgreSQL server (`fanout` makes a fresh database there; skipped if unreachable).
+    #[arg(
+        long,
+        global = true,
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    postgres: String,
 }
 
 fn parse_secs(s: &str) -> Result<Duration, String> {
@@ -67,6 +83,10 @@ enum Scenario {
     RefreshStorm,
     /// `patchbay export` of 100,000 calls: records/s and peak memory.
     Export,
+    /// The raw proxy against direct calls and nginx: small and 1 MB responses.
+    Proxy,
+    /// Ingress to delivery: events/s and latency at a steady rate, SQLite and PostgreSQL.
+    Fanout,
     /// Every scenario, one after the other.
     All,
 }
@@ -105,6 +125,8 @@ fn main() -> ExitCode {
         let scenarios = match cli.scenario {
             Scenario::All => vec![
                 Scenario::Resources,
+                Scenario::Proxy,
+                Scenario::Fanout,
                 Scenario::RefreshStorm,
                 Scenario::Export,
             ],
@@ -121,6 +143,8 @@ fn main() -> ExitCode {
                 Scenario::Resources => scenarios::resources::run(&cli.common).await,
                 Scenario::RefreshStorm => scenarios::refresh_storm::run(&cli.common).await,
                 Scenario::Export => scenarios::export::run(&cli.common).await,
+                Scenario::Proxy => scenarios::proxy::run(&cli.common).await,
+                Scenario::Fanout => scenarios::fanout::run(&cli.common).await,
                 Scenario::All => Ok(String::new()),
             };
             match section {
