@@ -466,8 +466,10 @@ pub struct ListQuery {
     /// Only this connector.
     pub connector_id: Option<String>,
     /// Only this status.
+    #[param(pattern = "^(authorized|unauthorized|awaitingAuthorization)$")]
     pub status: Option<String>,
     /// Page size, 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `next` of the previous page.
     pub cursor: Option<String>,

@@ -32,6 +32,7 @@ pub const SESSION_HEADER: &str = "x-session-token";
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SessionInput {
     /// Lifetime in seconds, 1 to 86400 (default 1800).
+    #[schema(minimum = 1, maximum = 86400)]
     pub expires_in: Option<i64>,
     /// What the session may do on the connection.
     #[serde(default)]
