@@ -68,7 +68,7 @@ async fn connection_in_headers(
         ("x-connector-id" = Option<String>, Header, description = "Describe the fields through this connector."),
         ("x-owner-id" = Option<String>, Header, description = "With `x-connector-id`: include that connection's custom fields."),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 100)."),
-        ("cursor" = Option<String>, Query, description = "The `next` of the previous page."),
+        ("cursor" = Option<String>, Query, min_length = 1, description = "The `next` of the previous page."),
     ),
     responses(
         (status = 200, description = "The fields.", body = FieldPage),

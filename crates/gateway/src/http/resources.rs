@@ -34,7 +34,7 @@ pub fn model(name: &str) -> ApiResult<ModelId> {
         ("x-connector-id" = String, Header, description = "The connector of the connection, e.g. `dialpad`."),
         ("x-owner-id" = String, Header, description = "Your id for the end user owning the connection."),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)."),
-        ("cursor" = Option<String>, Query, description = "The `next` of the previous page."),
+        ("cursor" = Option<String>, Query, min_length = 1, description = "The `next` of the previous page."),
         ("fields" = Option<String>, Query, description = "Comma-separated field keys to return (standard or custom)."),
         ("expand" = Option<String>, Query, description = "Comma-separated reference fields to return as full resources."),
         ("filters" = Option<String>, Query, description = "Filters as `filters[key]=value` (or `filters.key=value`, or a JSON object)."),

@@ -107,7 +107,7 @@ pub fn issue_for(
         ("connectorId" = String, Path, description = "The connector, e.g. `dialpad`."),
         ("ownerId" = String, Path, description = "Your id for the end user."),
     ),
-    request_body = SessionInput,
+    request_body(content = Option<SessionInput>, description = "Optional: none grants every operation of the connection for 1800 s."),
     responses(
         (status = 201, description = "The session.", body = SessionView),
         (status = "4XX", description = "A client error.", body = patchbay_core::ErrorBody),
