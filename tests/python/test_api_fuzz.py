@@ -40,10 +40,19 @@ def test_no_server_error_and_no_answer_outside_the_openapi_description(tmp_path)
             timeout=10,
         )
         session.raise_for_status()
+        # Nothing listens there: deliveries fail and are retried later, which is all we need.
+        endpoint = requests.post(
+            f"{gw.url}/v1/webhooks/endpoints",
+            headers={"Authorization": f"Bearer {gw.secret_key}"},
+            json={"url": "http://127.0.0.1:9/fuzz", "events": ["*"]},
+            timeout=30,
+        )
+        endpoint.raise_for_status()
         env = {
             **os.environ,
             "PATCHBAY_FUZZ_SECRET_KEY": gw.secret_key,
             "PATCHBAY_FUZZ_SESSION_TOKEN": session.json()["sessionToken"],
+            "PATCHBAY_FUZZ_ENDPOINT_ID": endpoint.json()["id"],
             "NO_COLOR": "1",
         }
         command = [
