@@ -69,7 +69,11 @@ def test_no_server_error_and_no_answer_outside_the_openapi_description(tmp_path)
             "--workers", "1",
             "--report-dir", str(tmp_path / "schemathesis-report"),
         ]
-        run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        # In tmp_path: schemathesis keeps a `.schemathesis` cache in its working directory, and
+        # each run starts without one.
+        run = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path
+        )
         print(run.stdout)
         print(run.stderr, file=sys.stderr)
         assert run.returncode == 0, "schemathesis found failures (report above)"
