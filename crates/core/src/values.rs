@@ -12,13 +12,14 @@ const EMAIL_MAX_LEN: usize = 254;
 /// Longest accepted local part (before `@`), in bytes.
 const EMAIL_LOCAL_MAX_LEN: usize = 64;
 
-/// An email address: one `@`, a non-empty local part, and a domain of at least two labels.
+/// An email address: one `@`, a non-empty local part, and a domain of at least two labels;
+/// Unicode allowed (`idn-email`), as providers store it.
 ///
 /// Deliberately simpler than RFC 5322 (no quoted local parts, no IP literals): it accepts
 /// what providers store and rejects obvious typos. The domain is lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, ToSchema)]
 #[serde(try_from = "String")]
-#[schema(value_type = String, format = "email", examples("ada@example.com"))]
+#[schema(value_type = String, format = "idn-email", examples("ada@example.com"))]
 pub struct Email(String);
 
 /// Why a string is not an [`Email`].

@@ -79,11 +79,13 @@ pub struct CallFields {
     pub recording_url: Option<String>,
     /// The `genericUser`s on the call.
     #[serde(default)]
-    #[schema(required = true)]
+    // Not `required`: a `fields=` selection may leave it out.
+    #[schema(required = false)]
     pub users: Vec<Link>,
     /// The `genericContact`s matching the external party.
     #[serde(default)]
-    #[schema(required = true)]
+    // Not `required`: a `fields=` selection may leave it out.
+    #[schema(required = false)]
     pub contacts: Vec<Link>,
     /// The external party's number: E.164 when known, else as the provider gives it
     /// (withheld numbers, short codes).
@@ -100,7 +102,8 @@ pub struct CallFields {
     pub transcript: Option<Link>,
     /// Tags set on the call (dispositions, labels).
     #[serde(default)]
-    #[schema(required = true)]
+    // Not `required`: a `fields=` selection may leave it out.
+    #[schema(required = false)]
     pub labels: Vec<String>,
 }
 

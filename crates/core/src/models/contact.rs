@@ -40,7 +40,8 @@ pub struct ContactFields {
     pub email: Option<Email>,
     /// Every email address, primary first.
     #[serde(default)]
-    #[schema(required = true)]
+    // Not `required`: a `fields=` selection may leave it out.
+    #[schema(required = false)]
     pub emails: Vec<Email>,
     /// The primary phone number, E.164 (also listed in `phones`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -48,7 +49,8 @@ pub struct ContactFields {
     pub phone: Option<PhoneNumber>,
     /// Every phone number, E.164, primary first.
     #[serde(default)]
-    #[schema(required = true)]
+    // Not `required`: a `fields=` selection may leave it out.
+    #[schema(required = false)]
     pub phones: Vec<PhoneNumber>,
     /// The contact's company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,7 +62,8 @@ pub struct ContactFields {
     pub job_title: Option<String>,
     /// Web pages (profiles, company site).
     #[serde(default)]
-    #[schema(required = true)]
+    // Not `required`: a `fields=` selection may leave it out.
+    #[schema(required = false)]
     pub urls: Vec<String>,
     /// Phone extension to dial after the number.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -37,15 +37,18 @@ pub struct TranscriptFields {
     pub duration: Option<u64>,
     /// What was said, in order. Empty when the transcript has no speech yet.
     #[serde(default)]
-    #[schema(required = true)]
+    // Not `required`: a `fields=` selection may leave it out.
+    #[schema(required = false)]
     pub segments: Vec<Segment>,
     /// Everyone who spoke.
     #[serde(default)]
-    #[schema(required = true)]
+    // Not `required`: a `fields=` selection may leave it out.
+    #[schema(required = false)]
     pub speakers: Vec<Speaker>,
     /// Notable moments detected by the provider (action items, questions...).
     #[serde(default)]
-    #[schema(required = true)]
+    // Not `required`: a `fields=` selection may leave it out.
+    #[schema(required = false)]
     pub moments: Vec<Moment>,
 }
 

@@ -52,11 +52,13 @@ pub struct UserFields {
     pub email: Option<Email>,
     /// Every email address, primary first.
     #[serde(default)]
-    #[schema(required = true)]
+    // Not `required`: a `fields=` selection may leave it out.
+    #[schema(required = false)]
     pub emails: Vec<Email>,
     /// The user's direct numbers, E.164.
     #[serde(default)]
-    #[schema(required = true)]
+    // Not `required`: a `fields=` selection may leave it out.
+    #[schema(required = false)]
     pub phones: Vec<PhoneNumber>,
     /// Job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]

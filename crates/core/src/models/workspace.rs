@@ -36,7 +36,8 @@ impl_parse_enum!(WorkspaceStatus);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceFields {
-    /// The workspace's name (always present).
+    /// The workspace's name (always present unless a `fields=` selection leaves it out).
+    #[schema(required = false)]
     pub name: String,
     /// IANA time zone name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -48,7 +49,8 @@ pub struct WorkspaceFields {
     pub country: Option<String>,
     /// The workspace's main numbers, E.164.
     #[serde(default)]
-    #[schema(required = true)]
+    // Not `required`: a `fields=` selection may leave it out.
+    #[schema(required = false)]
     pub phone_numbers: Vec<PhoneNumber>,
     /// Workspace state.
     #[serde(default, skip_serializing_if = "Option::is_none")]

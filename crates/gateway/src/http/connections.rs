@@ -88,6 +88,29 @@ pub enum CredentialsInput {
 impl CredentialsInput {
     fn into_credentials(self) -> ApiResult<Credentials> {
         let blank = |s: &str| s.trim().is_empty();
+        // Sent in an `Authorization` header: a control character there is a client error, not
+        // a provider outage (found by the API fuzzer).
+        let unsendable = |s: &str| s.trim().chars().any(|c| c.is_ascii_control() && c != '\t');
+        let unsendable_error = |field: &str| {
+            Err(field_error(
+                &format!("credentials.{field}"),
+                ValidationCode::InvalidValue,
+                format!("`{field}` holds control characters, which an HTTP header cannot carry"),
+            ))
+        };
+        match &self {
+            CredentialsInput::ApiKey { api_key } if unsendable(api_key) => {
+                return unsendable_error("apiKey");
+            }
+            CredentialsInput::OAuth { access_token, .. } if unsendable(access_token) => {
+                return unsendable_error("accessToken");
+            }
+            CredentialsInput::OAuth {
+                refresh_token: Some(refresh),
+                ..
+            } if unsendable(refresh) => return unsendable_error("refreshToken"),
+            _ => {}
+        }
         match self {
             CredentialsInput::ApiKey { api_key } if blank(&api_key) => Err(field_error(
                 "credentials.apiKey",
@@ -193,7 +216,7 @@ async fn verify(connector: &dyn Connector, credentials: &Credentials) -> ApiResu
         ("connectorId" = String, Path, description = "The connector, e.g. `dialpad`."),
         ("ownerId" = String, Path, description = "Your id for the end user."),
     ),
-    request_body = ConnectionInput,
+    request_body(content = Option<ConnectionInput>, description = "Optional: none creates the connection awaiting authorization."),
     responses(
         (status = 201, description = "Created.", body = ConnectionView),
         (status = 200, description = "It existed and was updated.", body = ConnectionView),
@@ -466,10 +489,13 @@ pub struct ListQuery {
     /// Only this connector.
     pub connector_id: Option<String>,
     /// Only this status.
+    #[param(pattern = "^(authorized|unauthorized|awaitingAuthorization)$")]
     pub status: Option<String>,
     /// Page size, 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `next` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 

@@ -1,6 +1,7 @@
 //! `/v1/webhooks` deliveries: an endpoint's deliveries with each attempt, and the levers on
 //! them: retry one now, replay an endpoint's missed events since a time, send a test event.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -76,6 +77,7 @@ pub struct DeliveryList {
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     /// Only `pending`, `succeeded` or `failed` ones.
+    #[param(pattern = "^(pending|succeeded|failed)$")]
     pub status: Option<String>,
     /// Only those queued before this time (ISO 8601).
     pub before: Option<DateTime<Utc>>,
@@ -126,8 +128,9 @@ pub async fn list(
     State(state): State<AppState>,
     tenant: Tenant,
     Path(id): Path<String>,
-    Query(query): Query<DeliveryQuery>,
+    query: Result<Query<DeliveryQuery>, QueryRejection>,
 ) -> ApiResult<axum::Json<DeliveryList>> {
+    let query = query_or_400(query)?;
     load(&state, &tenant.id, &id).await?;
     if let Some(s) = &query.status
         && !["pending", "succeeded", "failed"].contains(&s.as_str())
@@ -189,6 +192,13 @@ pub async fn retry(
     Ok(StatusCode::ACCEPTED)
 }
 
+/// A query string that does not parse is a `BAD_REQUEST` in our error body, not axum's text.
+fn query_or_400<T>(query: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.body_text()))
+}
+
 /// Options of a replay.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -225,8 +235,9 @@ pub async fn replay(
     State(state): State<AppState>,
     tenant: Tenant,
     Path(id): Path<String>,
-    Query(query): Query<ReplayQuery>,
+    query: Result<Query<ReplayQuery>, QueryRejection>,
 ) -> ApiResult<(StatusCode, axum::Json<ReplayView>)> {
+    let query = query_or_400(query)?;
     let endpoint = load(&state, &tenant.id, &id).await?;
     let since = query.since.timestamp_millis();
     let retried = state.store.replay_failed(&tenant.id, &id, since).await?;

@@ -107,7 +107,9 @@ impl FromRequestParts<AppState> for ConnectionHeaders {
     }
 }
 
-/// A JSON body; malformed, missing or non-JSON bodies get our error codes.
+/// A JSON body; malformed, missing or non-JSON bodies get our error codes. Every body of the
+/// API is an object: serde would read a struct from an array too (`[null, null]`), so anything
+/// but an object is refused.
 #[derive(Debug, Clone)]
 pub struct Json<T>(pub T);
 
@@ -115,10 +117,41 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let bytes =
+            axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+                .await
+                .map_err(|e| bytes_rejection(&e))?;
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
         match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
+            Ok(axum::Json(value)) => {
+                if is_object(&bytes) {
+                    Ok(Self(value))
+                } else {
+                    Err(not_an_object())
+                }
+            }
             Err(rejection) => Err(json_rejection(&rejection)),
         }
+    }
+}
+
+fn is_object(bytes: &[u8]) -> bool {
+    bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+fn not_an_object() -> ApiError {
+    ApiError::new(
+        ErrorCode::ValidationFailed,
+        "the body must be a JSON object",
+    )
+}
+
+fn bytes_rejection(e: &axum::extract::rejection::BytesRejection) -> ApiError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::code(ErrorCode::PayloadTooLarge)
+    } else {
+        ApiError::new(ErrorCode::BadRequest, e.body_text())
     }
 }
 
@@ -158,24 +191,24 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
             .is_none_or(|len| len != "0");
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|e| {
-                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::code(ErrorCode::PayloadTooLarge)
-                } else {
-                    ApiError::new(ErrorCode::BadRequest, e.body_text())
-                }
-            })?;
-        if !has_body || bytes.iter().all(u8::is_ascii_whitespace) {
+            .map_err(|e| bytes_rejection(&e))?;
+        // No body, or `null` (the description's "optional"), is the default.
+        if !has_body || bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
             return Ok(Self(T::default()));
         }
-        serde_json::from_slice(&bytes).map(Self).map_err(|e| {
+        let value = serde_json::from_slice(&bytes).map(Self).map_err(|e| {
             let code = if e.is_data() {
                 ErrorCode::ValidationFailed
             } else {
                 ErrorCode::BadRequest
             };
             ApiError::new(code, format!("the body is not valid: {e}"))
-        })
+        })?;
+        if is_object(&bytes) {
+            Ok(value)
+        } else {
+            Err(not_an_object())
+        }
     }
 }
 

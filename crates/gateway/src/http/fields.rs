@@ -67,8 +67,8 @@ async fn connection_in_headers(
         ("model" = patchbay_core::ModelId, Path, description = "The unified model."),
         ("x-connector-id" = Option<String>, Header, description = "Describe the fields through this connector."),
         ("x-owner-id" = Option<String>, Header, description = "With `x-connector-id`: include that connection's custom fields."),
-        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 100)."),
-        ("cursor" = Option<String>, Query, description = "The `next` of the previous page."),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 100)."),
+        ("cursor" = Option<String>, Query, min_length = 1, description = "The `next` of the previous page."),
     ),
     responses(
         (status = 200, description = "The fields.", body = FieldPage),
@@ -174,13 +174,16 @@ fn paging(state: &AppState, tenant: &TenantId, q: Option<&str>) -> ApiResult<(us
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CustomFieldInput {
     /// The key in `fields`: a letter, then letters, digits or `_`; not a standard key.
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9_]{0,63}$")]
     pub key: String,
     /// A display name.
+    #[schema(pattern = "\\S")]
     pub name: String,
     /// What it holds.
     pub description: Option<String>,
     /// `text`, `number`, `datetime`, `boolean`, `select` or `list.select`.
     #[serde(rename = "type")]
+    #[schema(pattern = "^(text|number|datetime|boolean|select|list\\.select)$")]
     pub field_type: String,
     /// The choices of a select field.
     #[serde(default)]

@@ -34,6 +34,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use self::docs::ErrorResponses;
 use self::error::ApiError;
 use crate::app::AppState;
 
@@ -121,8 +122,9 @@ use crate::app::AppState;
         crate::reports::stats::Column,
         crate::store::JobStatus,
         reports::TableBody,
+        oauth::Mode,
     )),
-    modifiers(&Security),
+    modifiers(&Security, &ErrorResponses),
     tags(
         (name = "resources", description = "Unified CRUD over a connection."),
         (name = "connections", description = "Your end users' connected accounts."),

@@ -44,6 +44,7 @@ pub enum Mode {
 pub struct AuthorizationQuery {
     /// Where the end user lands afterwards, with `status=authorized` or
     /// `status=error&code=…` added; must match your allow-list (`/v1/settings`).
+    #[param(required = true, min_length = 1)]
     pub redirect_url: Option<String>,
     /// `connect` (default: the gateway's Connect page) or `direct` (Dialpad's page).
     pub mode: Option<Mode>,

@@ -92,7 +92,7 @@ pub async fn create_stats(
     tag = "reports",
     params(
         ("id" = String, Path, description = "The job's id, `job_…`."),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (complete jobs only)."),
+        ("format" = Option<String>, Query, pattern = "^(json|csv)$", description = "`json` (default) or `csv` (complete jobs only)."),
     ),
     responses(
         (status = 200, description = "The job; `rows` once complete. With `format=csv`, `text/csv`.", body = JobView),
@@ -222,7 +222,7 @@ fn dialpad_id(raw: &str, what: &str) -> ApiResult<i64> {
     params(
         ("x-connector-id" = String, Header, description = "`dialpad`."),
         ("x-owner-id" = String, Header, description = "Your id for the end user owning the connection."),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv`."),
+        ("format" = Option<String>, Query, pattern = "^(json|csv)$", description = "`json` (default) or `csv`."),
     ),
     responses(
         (status = 200, description = "One row per office.", body = TableBody),
@@ -252,7 +252,7 @@ pub async fn offices(
         ("id" = String, Path, description = "The Dialpad office id."),
         ("x-connector-id" = String, Header, description = "`dialpad`."),
         ("x-owner-id" = String, Header, description = "Your id for the end user owning the connection."),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv`."),
+        ("format" = Option<String>, Query, pattern = "^(json|csv)$", description = "`json` (default) or `csv`."),
     ),
     responses(
         (status = 200, description = "One row per call center.", body = TableBody),
@@ -284,7 +284,7 @@ pub async fn call_centers(
         ("id" = String, Path, description = "The Dialpad call center id."),
         ("x-connector-id" = String, Header, description = "`dialpad`."),
         ("x-owner-id" = String, Header, description = "Your id for the end user owning the connection."),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv`."),
+        ("format" = Option<String>, Query, pattern = "^(json|csv)$", description = "`json` (default) or `csv`."),
     ),
     responses(
         (status = 200, description = "One row per operator (`operatorType` user or room).", body = TableBody),

@@ -32,6 +32,7 @@ pub const SESSION_HEADER: &str = "x-session-token";
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SessionInput {
     /// Lifetime in seconds, 1 to 86400 (default 1800).
+    #[schema(minimum = 1, maximum = 86400)]
     pub expires_in: Option<i64>,
     /// What the session may do on the connection.
     #[serde(default)]
@@ -106,7 +107,7 @@ pub fn issue_for(
         ("connectorId" = String, Path, description = "The connector, e.g. `dialpad`."),
         ("ownerId" = String, Path, description = "Your id for the end user."),
     ),
-    request_body = SessionInput,
+    request_body(content = Option<SessionInput>, description = "Optional: none grants every operation of the connection for 1800 s."),
     responses(
         (status = 201, description = "The session.", body = SessionView),
         (status = "4XX", description = "A client error.", body = patchbay_core::ErrorBody),
