@@ -143,21 +143,6 @@ async fn write_loop(
                 Err(_) => break,
             }
         }
-        if let Some(metrics) = webhooks.metrics() {
-            for outcome in &batch {
-                let label = match (outcome.success, outcome.next_attempt_at) {
-                    (true, _) => "success",
-                    (false, Some(_)) => "retry",
-                    (false, None) => "failed",
-                };
-                let age = outcome.success.then(|| {
-                    Duration::from_millis(
-                        u64::try_from(now_ms().saturating_sub(outcome.ingested_at)).unwrap_or(0),
-                    )
-                });
-                metrics.delivery(label, age);
-            }
-        }
         let mut tries = 0;
         loop {
             match store
@@ -165,6 +150,8 @@ async fn write_loop(
                 .await
             {
                 Ok(disabled) => {
+                    // Counted once written, so the outbox gauges never lag the counters.
+                    record_metrics(&webhooks, &batch);
                     for (tenant, endpoint) in disabled {
                         endpoint_disabled(&store, &webhooks, &tenant, &endpoint).await;
                     }
@@ -184,6 +171,25 @@ async fn write_loop(
         }
         in_flight.fetch_sub(batch.len(), Ordering::AcqRel);
         webhooks.wake();
+    }
+}
+
+fn record_metrics(webhooks: &Webhooks, batch: &[Outcome]) {
+    let Some(metrics) = webhooks.metrics() else {
+        return;
+    };
+    for outcome in batch {
+        let label = match (outcome.success, outcome.next_attempt_at) {
+            (true, _) => "success",
+            (false, Some(_)) => "retry",
+            (false, None) => "failed",
+        };
+        let age = outcome.success.then(|| {
+            Duration::from_millis(
+                u64::try_from(now_ms().saturating_sub(outcome.ingested_at)).unwrap_or(0),
+            )
+        });
+        metrics.delivery(label, age);
     }
 }
 
