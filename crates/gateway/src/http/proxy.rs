@@ -55,7 +55,9 @@ const REQUEST_ID: &str = "x-request-id";
     security(("secretKey" = []), ("apiKeyPair" = []))
 )]
 pub async fn proxy(State(state): State<AppState>, tenant: Tenant, request: Request) -> Response {
-    match forward(&state, &tenant, request).await {
+    // Boxed: the call's future (refreshes, database writes) is large, and every layer
+    // above would otherwise move it.
+    match Box::pin(forward(&state, &tenant, request)).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
@@ -202,7 +204,8 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
                 BodyError::Read(e) => ApiError::new(ErrorCode::BadRequest, e.to_string()),
             })?;
     headers::upstream_request(&mut headers, bearer(&held)?);
-    let operation = (selection.connector_id == "dialpad")
+    // Only the limiter reads it; matching the templates is not free.
+    let operation = (config.limiter && selection.connector_id == "dialpad")
         .then(|| patchbay_dialpad::limits::operation_limit(method.as_str(), checked))
         .flatten();
     let provider = state
