@@ -279,7 +279,7 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
             if !refreshed && held.refreshable() {
                 refreshed = true;
                 // One refresh for every call holding this version, in every instance.
-                match state.tokens.refresh(&connection, held.version).await {
+                match Box::pin(state.tokens.refresh(&connection, held.version)).await {
                     Ok(newer) if newer.version != held.version => {
                         held = newer;
                         if replayable {
@@ -301,15 +301,19 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
                     }
                 }
             }
-            let still_authorized = state
-                .connections
-                .get(&tenant.id, &selection.connector_id, &selection.owner_id)
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|c| c.id == connection.id && c.status == ConnectionStatus::Authorized);
+            // Boxed, like the refresh above: rare paths whose futures would make every
+            // call's future larger.
+            let still_authorized = Box::pin(state.connections.get(
+                &tenant.id,
+                &selection.connector_id,
+                &selection.owner_id,
+            ))
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|c| c.id == connection.id && c.status == ConnectionStatus::Authorized);
             if still_authorized {
-                let _ = mark_unauthorized(state, provider, &connection).await;
+                let _ = Box::pin(mark_unauthorized(state, provider, &connection)).await;
             }
             return Ok(respond(response, request_id));
         }
