@@ -49,8 +49,16 @@ impl Authenticator {
         secret: &str,
     ) -> Result<Option<AuthenticatedKey>, Arc<StoreError>> {
         let digest = digest(publishable, secret);
+        // A hit is the common case: look it up without building the loader, whose future
+        // (a database query) is large to move around.
+        if let Some(found) = self.cache.get(&digest).await {
+            return Ok(found);
+        }
         self.cache
-            .try_get_with(digest, self.store.authenticate(publishable, secret))
+            .try_get_with(
+                digest,
+                Box::pin(self.store.authenticate(publishable, secret)),
+            )
             .await
     }
 

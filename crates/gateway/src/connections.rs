@@ -13,7 +13,7 @@ use crate::store::{Connection, Store, StoreError, TenantId};
 /// How long a connection read is trusted without asking the database again.
 pub const CONNECTION_CACHE_TTL: Duration = Duration::from_secs(10);
 
-type Key = (String, String, String);
+type Key = (TenantId, String, String);
 
 /// Cached connection reads.
 #[derive(Clone)]
@@ -49,20 +49,24 @@ impl ConnectionCache {
         connector_id: &str,
         owner_id: &str,
     ) -> Result<Option<Arc<Connection>>, Arc<StoreError>> {
-        let key = (
-            tenant.to_string(),
-            connector_id.to_owned(),
-            owner_id.to_owned(),
-        );
+        let key = (tenant.clone(), connector_id.to_owned(), owner_id.to_owned());
+        // A hit is the common case: look it up without building the loader, whose future
+        // (a database query) is large to move around.
+        if let Some(found) = self.cache.get(&key).await {
+            return Ok(found);
+        }
         let store = &self.store;
         let found = self
             .cache
-            .try_get_with(key.clone(), async move {
-                store
-                    .connection(tenant, connector_id, owner_id)
-                    .await
-                    .map(|c| c.map(Arc::new))
-            })
+            .try_get_with(
+                key.clone(),
+                Box::pin(async move {
+                    store
+                        .connection(tenant, connector_id, owner_id)
+                        .await
+                        .map(|c| c.map(Arc::new))
+                }),
+            )
             .await?;
         if found.is_none() {
             // Absence is not cached: a connection created elsewhere must work at once.
@@ -74,11 +78,7 @@ impl ConnectionCache {
     /// Forgets the cached read of one connection (after any write to it).
     pub async fn invalidate(&self, tenant: &TenantId, connector_id: &str, owner_id: &str) {
         self.cache
-            .invalidate(&(
-                tenant.to_string(),
-                connector_id.to_owned(),
-                owner_id.to_owned(),
-            ))
+            .invalidate(&(tenant.clone(), connector_id.to_owned(), owner_id.to_owned()))
             .await;
     }
 }

@@ -3,26 +3,82 @@
 //! token refreshes, webhook deliveries and the outbox, and the rate limiter. Labels never
 //! carry a tenant, connection or secret.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use prometheus_client::encoding::EncodeLabelSet;
+use axum::extract::MatchedPath;
+use axum::http::Method;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-/// A request to the gateway, by route template and answer.
+/// A request to the gateway, by route template and answer. The labels borrow what the
+/// request already holds (a static method name, the router's shared route template), so
+/// counting a request allocates nothing once its label set exists.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
     /// `GET`, `POST`, …
-    pub method: String,
+    pub method: Cow<'static, str>,
     /// The matched route (`/v1/resources/{model}`), or `unmatched`.
-    pub route: String,
+    pub route: Route,
     /// The status code.
     pub status: u16,
+}
+
+/// A route template as a label: the router's own (shared, cloned without allocating), or
+/// any other text.
+#[derive(Clone, Debug)]
+pub enum Route {
+    /// The template axum matched.
+    Matched(MatchedPath),
+    /// Anything else (`unmatched`, or a template given as text).
+    Text(Cow<'static, str>),
+}
+
+impl Route {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Matched(path) => path.as_str(),
+            Self::Text(text) => text,
+        }
+    }
+}
+
+impl PartialEq for Route {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Route {}
+
+impl std::hash::Hash for Route {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl EncodeLabelValue for Route {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), fmt::Error> {
+        EncodeLabelValue::encode(&self.as_str(), encoder)
+    }
+}
+
+/// A method's name, static for the standard ones.
+fn method_label(method: &Method) -> Cow<'static, str> {
+    const STANDARD: [&str; 9] = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
+    ];
+    let name = method.as_str();
+    STANDARD.iter().find(|known| **known == name).map_or_else(
+        || Cow::Owned(name.to_owned()),
+        |known| Cow::Borrowed(*known),
+    )
 }
 
 /// A call to a provider, by operation and answer.
@@ -155,13 +211,41 @@ impl Metrics {
 
     /// Records a request the gateway answered.
     pub fn http_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        self.record_http(
+            &HttpLabels {
+                method: Cow::Owned(method.to_owned()),
+                route: Route::Text(Cow::Owned(route.to_owned())),
+                status,
+            },
+            elapsed,
+        );
+    }
+
+    /// Records a request the gateway answered, by the route axum matched (`None`:
+    /// unmatched). Allocates nothing once the label set exists.
+    pub fn http_request_matched(
+        &self,
+        method: &Method,
+        route: Option<&MatchedPath>,
+        status: u16,
+        elapsed: Duration,
+    ) {
+        self.record_http(
+            &HttpLabels {
+                method: method_label(method),
+                route: route.map_or(Route::Text(Cow::Borrowed("unmatched")), |path| {
+                    Route::Matched(path.clone())
+                }),
+                status,
+            },
+            elapsed,
+        );
+    }
+
+    fn record_http(&self, labels: &HttpLabels, elapsed: Duration) {
         self.0
             .http
-            .get_or_create(&HttpLabels {
-                method: method.to_owned(),
-                route: route.to_owned(),
-                status,
-            })
+            .get_or_create(labels)
             .observe(elapsed.as_secs_f64());
     }
 

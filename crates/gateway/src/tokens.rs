@@ -163,7 +163,8 @@ impl TokenManager {
             _ => Arc::new(stored),
         };
         if held.refreshable() && held.due(Utc::now()) {
-            return self.refresh(connection, held.version).await;
+            // Boxed: rare, and its future is large; callers' futures stay small.
+            return Box::pin(self.refresh(connection, held.version)).await;
         }
         Ok(held)
     }

@@ -108,14 +108,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 pub async fn count(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    state.metrics.http_request(
-        method.as_str(),
-        &route,
+    state.metrics.http_request_matched(
+        &method,
+        route.as_ref(),
         response.status().as_u16(),
         started.elapsed(),
     );

@@ -25,11 +25,14 @@ pub mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Method, Request};
+use axum::http::{HeaderName, HeaderValue, Method, Request};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use patchbay_core::ErrorCode;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower::ServiceBuilder;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -310,7 +313,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             limits::timeout,
         ));
-    Router::new()
+    let app = Router::new()
         .merge(api)
         .route("/openapi.json", get(docs::openapi))
         .route("/docs", get(docs::page))
@@ -327,11 +330,16 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             health::count,
         ))
-        .with_state(state)
-        // Outermost first on the way in: the id is set, then the request is traced with it,
-        // and the id is copied onto the response last.
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .with_state(state);
+    // These wrap the router once rather than each route (`Router::layer` boxes every route
+    // in every layer, and a request then clones and boxes each of them): measured with
+    // callgrind on the proxy route. Outermost first on the way in: the id is set, then the
+    // request is traced with it, and the id is copied onto the response last.
+    let outer = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(
+            REQUEST_ID,
+            SequentialRequestId::new(),
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let id = req
@@ -352,7 +360,47 @@ pub fn router(state: AppState) -> Router {
                 )
             }),
         )
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(DefaultBodyLimit::max(max_body))
+        .service(app);
+    Router::new().fallback_service(outer)
+}
+
+/// Request ids shaped like UUIDs: a random 64-bit prefix drawn once per process, then a
+/// counter. Unique across instances (with overwhelming probability) without asking the
+/// OS for randomness on every request as `MakeRequestUuid` does.
+#[derive(Clone, Debug)]
+struct SequentialRequestId {
+    prefix: u64,
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl SequentialRequestId {
+    fn new() -> Self {
+        Self {
+            prefix: rand::random(),
+            next: std::sync::Arc::default(),
+        }
+    }
+}
+
+impl MakeRequestId for SequentialRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = (u128::from(self.prefix) << 64) | u128::from(n);
+        // 8-4-4-4-12 hex digits, as a UUID is written.
+        let mut text = [b'-'; 36];
+        let mut digit = 0;
+        for (i, byte) in text.iter_mut().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                continue;
+            }
+            *byte = HEX[((id >> (124 - 4 * digit)) & 0xf) as usize];
+            digit += 1;
+        }
+        HeaderValue::from_bytes(&text).ok().map(RequestId::new)
+    }
 }
 
 async fn not_found(method: Method, uri: axum::http::Uri) -> impl IntoResponse {

@@ -55,7 +55,9 @@ const REQUEST_ID: &str = "x-request-id";
     security(("secretKey" = []), ("apiKeyPair" = []))
 )]
 pub async fn proxy(State(state): State<AppState>, tenant: Tenant, request: Request) -> Response {
-    match forward(&state, &tenant, request).await {
+    // Boxed: the call's future (refreshes, database writes) is large, and every layer
+    // above would otherwise move it.
+    match Box::pin(forward(&state, &tenant, request)).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
@@ -202,7 +204,8 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
                 BodyError::Read(e) => ApiError::new(ErrorCode::BadRequest, e.to_string()),
             })?;
     headers::upstream_request(&mut headers, bearer(&held)?);
-    let operation = (selection.connector_id == "dialpad")
+    // Only the limiter reads it; matching the templates is not free.
+    let operation = (config.limiter && selection.connector_id == "dialpad")
         .then(|| patchbay_dialpad::limits::operation_limit(method.as_str(), checked))
         .flatten();
     let provider = state
@@ -276,7 +279,7 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
             if !refreshed && held.refreshable() {
                 refreshed = true;
                 // One refresh for every call holding this version, in every instance.
-                match state.tokens.refresh(&connection, held.version).await {
+                match Box::pin(state.tokens.refresh(&connection, held.version)).await {
                     Ok(newer) if newer.version != held.version => {
                         held = newer;
                         if replayable {
@@ -298,15 +301,19 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
                     }
                 }
             }
-            let still_authorized = state
-                .connections
-                .get(&tenant.id, &selection.connector_id, &selection.owner_id)
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|c| c.id == connection.id && c.status == ConnectionStatus::Authorized);
+            // Boxed, like the refresh above: rare paths whose futures would make every
+            // call's future larger.
+            let still_authorized = Box::pin(state.connections.get(
+                &tenant.id,
+                &selection.connector_id,
+                &selection.owner_id,
+            ))
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|c| c.id == connection.id && c.status == ConnectionStatus::Authorized);
             if still_authorized {
-                let _ = mark_unauthorized(state, provider, &connection).await;
+                let _ = Box::pin(mark_unauthorized(state, provider, &connection)).await;
             }
             return Ok(respond(response, request_id));
         }
