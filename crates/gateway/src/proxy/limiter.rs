@@ -30,6 +30,7 @@ pub struct Limiter {
     enabled: bool,
     max_wait: Duration,
     windows: Cache<ConnectionId, Arc<Mutex<Windows>>>,
+    metrics: crate::metrics::Metrics,
 }
 
 impl std::fmt::Debug for Limiter {
@@ -87,7 +88,15 @@ impl Limiter {
                 .max_capacity(100_000)
                 .time_to_idle(Duration::from_secs(3600))
                 .build(),
+            metrics: crate::metrics::Metrics::default(),
         }
+    }
+
+    /// Records queueing and refusals in `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Waits for a send slot of `connection`, charging the company window and, when given,
@@ -122,6 +131,7 @@ impl Limiter {
             }
             let wait = slot - now;
             if wait > self.max_wait {
+                self.metrics.limiter(None);
                 let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
                 return Err(Refused {
                     retry_after: Duration::from_secs(secs.max(1)),
@@ -133,6 +143,7 @@ impl Limiter {
             }
             wait
         };
+        self.metrics.limiter(Some(wait));
         if !wait.is_zero() {
             tracing::debug!(connection = %connection, wait_ms = wait.as_millis() as u64, "queued by the rate limiter");
             tokio::time::sleep(wait).await;

@@ -82,8 +82,8 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// The proxy over `config`, with a fresh client and limiter.
-    pub fn new(config: ProxyConfig) -> Self {
+    /// The proxy over `config`, with a fresh client and limiter (recording into `metrics`).
+    pub fn new(config: ProxyConfig, metrics: crate::metrics::Metrics) -> Self {
         let client = match client() {
             Ok(client) => Some(client),
             Err(e) => {
@@ -92,7 +92,7 @@ impl Proxy {
             }
         };
         Self {
-            limiter: Limiter::new(config.limiter, config.max_queue_wait),
+            limiter: Limiter::new(config.limiter, config.max_queue_wait).with_metrics(metrics),
             config: Arc::new(config),
             client,
         }
