@@ -67,7 +67,10 @@ enum Scenario {
     RefreshStorm,
     /// `patchbay export` of 100,000 calls: records/s and peak memory.
     Export,
-    /// Every scenario, one after the other.
+    /// Checked reliability campaigns: an export and a fan-out through 20% faults, then
+    /// with `kill -9` at random points; fails on any lost (or duplicated) record.
+    Reliability(scenarios::reliability::Args),
+    /// Every performance scenario, one after the other.
     All,
 }
 
@@ -121,6 +124,9 @@ fn main() -> ExitCode {
                 Scenario::Resources => scenarios::resources::run(&cli.common).await,
                 Scenario::RefreshStorm => scenarios::refresh_storm::run(&cli.common).await,
                 Scenario::Export => scenarios::export::run(&cli.common).await,
+                Scenario::Reliability(ref args) => {
+                    scenarios::reliability::run(&cli.common, args).await
+                }
                 Scenario::All => Ok(String::new()),
             };
             match section {

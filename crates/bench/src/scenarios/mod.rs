@@ -2,4 +2,5 @@
 
 pub mod export;
 pub mod refresh_storm;
+pub mod reliability;
 pub mod resources;
