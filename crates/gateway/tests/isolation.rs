@@ -57,7 +57,10 @@ async fn another_tenant_gets_404_from_every_webhook_route_and_changes_nothing() 
     .await
     .err(404, "WEBHOOK_ENDPOINT_NOT_FOUND");
     let retried = them
-        .post(&format!("/v1/webhooks/deliveries/{delivery}/retry"), json!({}))
+        .post(
+            &format!("/v1/webhooks/deliveries/{delivery}/retry"),
+            json!({}),
+        )
         .await;
     assert_eq!(retried.status.as_u16(), 404);
 

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[allow(dead_code)]
 #[path = "common/served.rs"]
 mod served;
 
@@ -37,6 +38,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn known_secrets_never_reach_the_logs_or_the_database_in_clear() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = served::tempdir();
     let stderr_path = dir.join("serve.stderr");
     let mut child = Command::new(env!("CARGO_BIN_EXE_patchbay"))
@@ -169,7 +171,10 @@ async fn known_secrets_never_reach_the_logs_or_the_database_in_clear() {
     let check = |when: &str| {
         let mut leaks = Vec::new();
         let mut files = files_under(&dir);
-        files.push(("stdout after the banner".into(), later.lock().unwrap().clone().into_bytes()));
+        files.push((
+            "stdout after the banner".into(),
+            later.lock().unwrap().clone().into_bytes(),
+        ));
         let mut db_files = 0;
         for (name, bytes) in &files {
             db_files += usize::from(name.contains(".db"));
@@ -179,12 +184,19 @@ async fn known_secrets_never_reach_the_logs_or_the_database_in_clear() {
                 }
             }
         }
-        assert!(db_files > 0, "no database file found {when}: {files:?}", files = files.iter().map(|f| &f.0).collect::<Vec<_>>());
+        assert!(
+            db_files > 0,
+            "no database file found {when}: {files:?}",
+            files = files.iter().map(|f| &f.0).collect::<Vec<_>>()
+        );
         assert!(leaks.is_empty(), "secrets in clear {when}: {leaks:#?}");
     };
     check("while serving");
     let logs = std::fs::read_to_string(&stderr_path).unwrap();
-    assert!(logs.contains("DEBUG") || logs.contains("\"level\""), "debug logs were captured");
+    assert!(
+        logs.contains("DEBUG") || logs.contains("\"level\""),
+        "debug logs were captured"
+    );
     served::stop(served::Served {
         child,
         ready,

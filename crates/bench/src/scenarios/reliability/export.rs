@@ -40,7 +40,9 @@ async fn faulty_export(setup: &Setup, args: &Args) -> Result<Outcome, Error> {
         rule["probability"] = json!(each);
         setup.control(Method::POST, "/faults", rule).await?;
     }
-    setup.control(Method::DELETE, "/counters", Value::Null).await?;
+    setup
+        .control(Method::DELETE, "/counters", Value::Null)
+        .await?;
     let output = setup.dir.join("faulty.ndjson");
     let started = Instant::now();
     let mut runs = 0;

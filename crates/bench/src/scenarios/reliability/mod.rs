@@ -72,7 +72,10 @@ impl Outcome {
             out.push(format!("{}: {} ids lost", self.campaign, self.missing));
         }
         if self.unexpected > 0 {
-            out.push(format!("{}: {} unknown ids", self.campaign, self.unexpected));
+            out.push(format!(
+                "{}: {} unknown ids",
+                self.campaign, self.unexpected
+            ));
         }
         if self.exactly_once && self.duplicates() > 0 {
             out.push(format!(

@@ -124,7 +124,9 @@ async fn connection(mut stream: TcpStream, inner: Arc<Inner>) {
             }
             Answer::RateLimited(secs) => {
                 inner.counts.rate_limited.fetch_add(1, Ordering::Relaxed);
-                format!("HTTP/1.1 429 Too Many Requests\r\nretry-after: {secs}\r\ncontent-length: 0\r\n\r\n")
+                format!(
+                    "HTTP/1.1 429 Too Many Requests\r\nretry-after: {secs}\r\ncontent-length: 0\r\n\r\n"
+                )
             }
             Answer::Unavailable => {
                 inner.counts.unavailable.fetch_add(1, Ordering::Relaxed);
