@@ -113,6 +113,7 @@ async fn killed_export(setup: &Setup, args: &Args, rng: &mut Rng) -> Result<Outc
     let started = Instant::now();
     let mut kills = Vec::new();
     let mut resume = false;
+    let mut finished = false;
     for _ in 0..args.kills {
         let done = saved_records(&state).unwrap_or(0);
         let target = done + 1 + rng.below(total.saturating_sub(done) * 2 / 3);
@@ -129,19 +130,27 @@ async fn killed_export(setup: &Setup, args: &Args, rng: &mut Rng) -> Result<Outc
         })
         .await?;
         if !reached {
-            // The export ended before the kill point: nothing left to kill.
+            // The export ended before the kill point: nothing left to kill or resume.
+            finished = child.wait().await?.success();
             break;
         }
         child.start_kill()?;
         child.wait().await?;
         kills.push(saved_records(&state).unwrap_or(0));
     }
-    let status = export(setup, &output, resume && state.exists())
-        .spawn()?
-        .wait()
-        .await?;
-    if !status.success() {
-        return Err(format!("the final resumed export failed: {status}").into());
+    if !finished {
+        let out = export(setup, &output, resume && state.exists())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .await?;
+        if !out.status.success() {
+            return Err(format!(
+                "the final resumed export failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+            .into());
+        }
     }
     let mut outcome = check(
         "export killed (SIGKILL) and resumed",
