@@ -188,6 +188,7 @@ fn export(setup: &Setup, output: &Path, resume: bool) -> tokio::process::Command
     );
     cmd.args(["patchbay", "export", "--connection"])
         .arg(format!("dialpad/{OWNER}"))
+        .args(["--tenant", &setup.tenant_id])
         .args(["--model", "telephonyCall", "--format", "ndjson", "--output"])
         .arg(output)
         .arg("--database")
