@@ -28,6 +28,8 @@ pub struct Setup {
     pub sandbox: Sandbox,
     /// The gateway.
     pub gateway: RunningGateway,
+    /// The tenant's id (a shared PostgreSQL database holds one tenant per run).
+    pub tenant_id: String,
     /// The tenant's secret key.
     pub secret_key: String,
     /// The sandbox's admin API key (what the connection uses).
@@ -138,6 +140,7 @@ pub async fn start_with(
         .await?;
     Ok(Setup {
         dialpad_key: info.api_key,
+        tenant_id: tenant.id.to_string(),
         secret_key: key.secret.expose().to_owned(),
         sandbox,
         gateway,

@@ -87,7 +87,10 @@ enum Scenario {
     Proxy,
     /// Ingress to delivery: events/s and latency at a steady rate, SQLite and PostgreSQL.
     Fanout,
-    /// Every scenario, one after the other.
+    /// Checked reliability campaigns: an export and a fan-out through 20% faults, then
+    /// with `kill -9` at random points; fails on any lost (or duplicated) record.
+    Reliability(scenarios::reliability::Args),
+    /// Every performance scenario, one after the other.
     All,
 }
 
@@ -145,6 +148,9 @@ fn main() -> ExitCode {
                 Scenario::Export => scenarios::export::run(&cli.common).await,
                 Scenario::Proxy => scenarios::proxy::run(&cli.common).await,
                 Scenario::Fanout => scenarios::fanout::run(&cli.common).await,
+                Scenario::Reliability(ref args) => {
+                    scenarios::reliability::run(&cli.common, args).await
+                }
                 Scenario::All => Ok(String::new()),
             };
             match section {

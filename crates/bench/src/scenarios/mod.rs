@@ -4,4 +4,5 @@ pub mod export;
 pub mod fanout;
 pub mod proxy;
 pub mod refresh_storm;
+pub mod reliability;
 pub mod resources;
