@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for model in ModelId::ALL {
-        let _ = parse_create(SupportedFields::of_model(model), &body);
-        let _ = parse_update(SupportedFields::of_model(model), &body);
+        let _ = parse_create(SupportedFields::of_model(*model), &body);
+        let _ = parse_update(SupportedFields::of_model(*model), &body);
     }
 });
