@@ -10,6 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(path) = std::str::from_utf8(data) else {
         return;
     };
+    // The check sees a request URI's path: never a `?` (the query is checked apart) or `#`.
+    if path.contains(['?', '#']) {
+        return;
+    }
     let Ok(accepted) = check(path) else {
         return;
     };
@@ -18,8 +22,7 @@ fuzz_target!(|data: &[u8]| {
     for bad in ["//", "@", "\\", ":", "%2e", "%2f", "%5c", "%25"] {
         assert!(!lower.contains(bad), "{accepted:?} contains {bad:?}");
     }
-    let path_part = accepted.split(['?', '#']).next().unwrap_or("");
-    for segment in path_part.split('/').skip(1) {
+    for segment in accepted.split('/').skip(1) {
         assert!(segment != "." && segment != "..", "{accepted:?} has a dot segment");
     }
     // Appended to a base, the URL's host and the path's prefix stay the base's.
