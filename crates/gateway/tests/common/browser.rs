@@ -64,6 +64,9 @@ impl Browser {
         .spawn()
         .expect("start chromedriver");
         let base = format!("http://127.0.0.1:{port}");
+        // reqwest needs the process's rustls provider, which nothing may have installed yet
+        // when this test runs first in its binary.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
