@@ -239,23 +239,29 @@ async fn outbox(store: &patchbay_gateway::store::Store) -> (i64, i64, i64) {
     }
 }
 
-#[tokio::test]
-async fn shutdown_finishes_deliveries_in_flight_and_hands_back_the_rest() {
-    let world = World::start(2).await;
-    let receiver = Receiver::start(Behaviour::Ok).await;
-    receiver.set_delay(Duration::from_millis(800));
-    let tenant = world.as_tenant(&world.tenant);
-    let endpoint = tenant
+/// An endpoint on `receiver` wanting every event; answers its `…/test` route.
+async fn endpoint_test_route(world: &World, receiver: &Receiver) -> String {
+    let endpoint = world
+        .as_tenant(&world.tenant)
         .post(
             "/v1/webhooks/endpoints",
             json!({"url": receiver.url, "events": ["*"]}),
         )
         .await
         .ok(201);
-    let test = format!(
+    format!(
         "/v1/webhooks/endpoints/{}/test",
         endpoint["id"].as_str().unwrap()
-    );
+    )
+}
+
+#[tokio::test]
+async fn shutdown_finishes_deliveries_in_flight_and_hands_back_the_rest() {
+    let world = World::start(2).await;
+    let receiver = Receiver::start(Behaviour::Ok).await;
+    receiver.set_delay(Duration::from_millis(800));
+    let tenant = world.as_tenant(&world.tenant);
+    let test = endpoint_test_route(&world, &receiver).await;
     // More events than the endpoint's cap: some are being sent, the rest wait.
     join_all((0..100).map(|_| tenant.post(&test, json!({})))).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -288,17 +294,7 @@ async fn deliveries_and_the_outbox_show_in_metrics_and_the_worker_in_readiness()
     let world = World::start(2).await;
     let receiver = Receiver::start(Behaviour::Ok).await;
     let tenant = world.as_tenant(&world.tenant);
-    let endpoint = tenant
-        .post(
-            "/v1/webhooks/endpoints",
-            json!({"url": receiver.url, "events": ["*"]}),
-        )
-        .await
-        .ok(201);
-    let test = format!(
-        "/v1/webhooks/endpoints/{}/test",
-        endpoint["id"].as_str().unwrap()
-    );
+    let test = endpoint_test_route(&world, &receiver).await;
     tenant.post(&test, json!({})).await;
     receiver.wait_distinct(1, Duration::from_secs(20)).await;
     let url = world.gateway.url();

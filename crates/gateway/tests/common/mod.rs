@@ -121,14 +121,7 @@ impl World {
     /// Like [`World::start_with`], with the stats poller timed by `reports`.
     pub async fn start_with_reports(config: SandboxConfig, reports: ReportsConfig) -> World {
         let world = Self::bare_with_reports(config, reports).await;
-        let key = world.sandbox.info().api_key;
-        world
-            .as_tenant(&world.tenant)
-            .call(Method::POST, "/v1/connections/dialpad/acme")
-            .json(&json!({"credentials": {"type": "apiKey", "apiKey": key}}))
-            .send_json()
-            .await
-            .ok(201);
+        world.connect_api_key("acme").await;
         world
     }
 
@@ -142,14 +135,7 @@ impl World {
             webhooks,
         )
         .await;
-        let key = world.sandbox.info().api_key;
-        world
-            .as_tenant(&world.tenant)
-            .call(Method::POST, "/v1/connections/dialpad/acme")
-            .json(&json!({"credentials": {"type": "apiKey", "apiKey": key}}))
-            .send_json()
-            .await
-            .ok(201);
+        world.connect_api_key("acme").await;
         world
     }
 
@@ -210,14 +196,7 @@ impl World {
             tune,
         )
         .await;
-        let key = world.sandbox.info().api_key;
-        world
-            .as_tenant(&world.tenant)
-            .call(Method::POST, "/v1/connections/dialpad/acme")
-            .json(&json!({"credentials": {"type": "apiKey", "apiKey": key}}))
-            .send_json()
-            .await
-            .ok(201);
+        world.connect_api_key("acme").await;
         world
     }
 
