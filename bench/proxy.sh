@@ -5,8 +5,11 @@
 # buffering), and through the gateway's /v1/proxy (limiter off: the sandbox's limits are
 # off too), with the same load tool (wrk, 64 connections). Prints req/s and the latency
 # added at p50/p99 over direct, and their ratios; then the gateway's resident memory while
-# 4 x 100 MB stream through it (it should stay flat). Aims: throughput >= nginx's, under
-# 150 us added at the median.
+# 4 x 100 MB stream through it (it should stay flat). Also, per small GET, the CPU time
+# (user + system, from /proc) the proxy itself spent -- nginx's master and workers, or the
+# gateway -- which is what decides throughput when everything shares two cores; and the
+# latency added with one connection (wrk -t1 -c1), i.e. when the machine is not saturated.
+# Aims: throughput >= nginx's, under 150 us added at the median.
 # Usage: bench/proxy.sh [seconds per run, default 10]. Installs nginx and wrk (apt) if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +35,8 @@ wait_line() { for _ in $(seq 1 600); do grep -q '"ready":true' "$1" 2>/dev/null 
 
 # The sandbox, on its own.
 "$bin" dialpad-sandbox --listen 127.0.0.1:0 --size 50 --companies 1 --no-rate-limits >"$tmp/sandbox.out" 2>/dev/null &
-pids+=($!)
+sb_pid=$!
+pids+=($sb_pid)
 wait_line "$tmp/sandbox.out"
 sb_ready=$(grep '"ready":true' "$tmp/sandbox.out")
 sb=$(json "$sb_ready" url)
@@ -86,17 +90,27 @@ CONF
 "$nginx_bin" -c "$tmp/nginx.conf" -p "$tmp/nginx" -g 'daemon on;'
 ng="http://127.0.0.1:$ng_port"
 
-run() { wrk -t2 -c64 -d"${secs}s" --latency "$@" >"$tmp/wrk.log"; }
+run() { wrk -t"${threads:-2}" -c"${conns:-64}" -d"${secs}s" --latency "$@" >"$tmp/wrk.log"; }
 rps() { awk '/Requests\/sec/ {print $2}' "$tmp/wrk.log"; }
 pct() { awk -v p="$1" '$1 == p {v=$2} END {print v}' "$tmp/wrk.log"; }
 us() { python3 -c 'import sys; v=sys.argv[1]
 units={"us":1,"ms":1000,"s":1000000}
 for u in ("us","ms","s"):
     if v.endswith(u): print(float(v[:-len(u)])*units[u]); break' "$1"; }
-declare -A R P50 P99
+# CPU ticks (user + system, 1/100 s) of every thread of the given processes.
+ticks() { local t=0 p task; for p in "$@"; do for task in /proc/"$p"/task/*; do
+  t=$((t + $(awk '{print $14 + $15}' "$task/stat" 2>/dev/null || echo 0))); done; done; echo "$t"; }
+declare -A R P50 P99 CPU
+who_pids() { case $1 in direct*) echo "$sb_pid" ;; nginx*) m=$(cat "$tmp/nginx.pid"); echo "$m $(pgrep -P "$m" | tr '\n' ' ')" ;; *) echo "$gw_pid" ;; esac; }
 measure() { # name, then wrk arguments
   local name=$1; shift
+  local procs before
+  procs=$(who_pids "$name")
+  # shellcheck disable=SC2086
+  before=$(ticks $procs)
   run "$@"
+  # shellcheck disable=SC2086
+  CPU[$name]=$(awk -v a="$before" -v b="$(ticks $procs)" -v n="$(awk '/requests in/ {print $1}' "$tmp/wrk.log")" 'BEGIN {printf "%.1f", (b - a) * 10000 / n}')
   R[$name]=$(rps); P50[$name]=$(us "$(pct 50%)"); P99[$name]=$(us "$(pct 99%)")
 }
 
@@ -114,6 +128,9 @@ measure gateway_small "${gw_auth[@]}" "$gw/v1/proxy/dialpad/bench$small"
 measure direct_large "${direct_auth[@]}" "$sb$large"
 measure nginx_large "${direct_auth[@]}" "$ng$large"
 measure gateway_large "${gw_auth[@]}" "$gw/v1/proxy/dialpad/bench$large"
+threads=1 conns=1 measure direct_one "${direct_auth[@]}" "$sb$small"
+threads=1 conns=1 measure nginx_one "${direct_auth[@]}" "$ng$small"
+threads=1 conns=1 measure gateway_one "${gw_auth[@]}" "$gw/v1/proxy/dialpad/bench$small"
 
 # Memory while 4 x 100 MB stream through the gateway at once.
 rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$gw_pid/status"; }
@@ -133,17 +150,21 @@ for p in "${streams[@]}"; do wait "$p"; done
 rss_after=$(rss)
 
 echo
-echo "machine: $(nproc) cores; wrk -t2 -c64 -d${secs}s; sandbox, nginx ($("$nginx_bin" -v 2>&1 | sed 's/.*\///')) and gateway as separate processes"
-printf '%-34s %10s %10s %10s %12s %12s\n' "path" "req/s" "p50 us" "p99 us" "added p50" "added p99"
-for size in small large; do
+echo "machine: $(nproc) cores; wrk -t2 -c64 -d${secs}s (one connection: -t1 -c1); sandbox, nginx ($("$nginx_bin" -v 2>&1 | sed 's/.*\///')) and gateway as separate processes"
+echo "cpu us/req: user + system time of the process answering (the sandbox for direct, nginx or the gateway) per request"
+printf '%-34s %10s %10s %10s %12s %12s %12s\n' "path" "req/s" "p50 us" "p99 us" "added p50" "added p99" "cpu us/req"
+for size in small large one; do
   for who in direct nginx gateway; do
     k=${who}_$size
-    printf '%-34s %10.0f %10.0f %10.0f %12s %12s\n' "$who, ${size/small/small GET}" "${R[$k]}" "${P50[$k]}" "${P99[$k]}" \
+    label=${size/small/small GET}; label=${label/one/small GET, 1 connection}
+    printf '%-34s %10.0f %10.0f %10.0f %12s %12s %12s\n' "$who, $label" "${R[$k]}" "${P50[$k]}" "${P99[$k]}" \
       "$([ "$who" = direct ] && echo - || awk -v a="${P50[$k]}" -v b="${P50[direct_$size]}" 'BEGIN {printf "%+.0f us", a-b}')" \
-      "$([ "$who" = direct ] && echo - || awk -v a="${P99[$k]}" -v b="${P99[direct_$size]}" 'BEGIN {printf "%+.0f us", a-b}')"
+      "$([ "$who" = direct ] && echo - || awk -v a="${P99[$k]}" -v b="${P99[direct_$size]}" 'BEGIN {printf "%+.0f us", a-b}')" \
+      "${CPU[$k]}"
   done
   printf '%-34s %10.2f\n' "gateway/nginx throughput, $size" "$(awk -v a="${R[gateway_$size]}" -v b="${R[nginx_$size]}" 'BEGIN {print a/b}')"
   printf '%-34s %10.2f\n' "gateway/direct throughput, $size" "$(awk -v a="${R[gateway_$size]}" -v b="${R[direct_$size]}" 'BEGIN {print a/b}')"
   printf '%-34s %10.2f\n' "gateway/nginx added p50, $size" "$(awk -v g="${P50[gateway_$size]}" -v n="${P50[nginx_$size]}" -v d="${P50[direct_$size]}" 'BEGIN {x=n-d; if (x<=0) x=1; print (g-d)/x}')"
+  printf '%-34s %10.2f\n' "gateway/nginx cpu per request, $size" "$(awk -v g="${CPU[gateway_$size]}" -v n="${CPU[nginx_$size]}" 'BEGIN {if (n<=0) n=0.1; print g/n}')"
 done
 printf 'gateway RSS (MB): %s before, %s peak while 4 x 100 MB streamed, %s after\n' "$rss_before" "$rss_max" "$rss_after"

@@ -242,6 +242,24 @@ impl Metrics {
         );
     }
 
+    /// Records a request served outside the router, under its route `template`.
+    pub fn http_request_template(
+        &self,
+        method: &Method,
+        template: &'static str,
+        status: u16,
+        elapsed: Duration,
+    ) {
+        self.record_http(
+            &HttpLabels {
+                method: method_label(method),
+                route: Route::Text(Cow::Borrowed(template)),
+                status,
+            },
+            elapsed,
+        );
+    }
+
     fn record_http(&self, labels: &HttpLabels, elapsed: Duration) {
         self.0
             .http

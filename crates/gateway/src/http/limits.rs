@@ -219,15 +219,20 @@ pub async fn timeout(
     let limit = state.config.hardening.request_timeout;
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => super::error::ApiError::new(
-            ErrorCode::RequestTimeout,
-            format!(
-                "the request took longer than {} s, the gateway's limit",
-                limit.as_secs_f64()
-            ),
-        )
-        .into_response(),
+        Err(_) => timed_out(limit),
     }
+}
+
+/// The answer to a request that took longer than `limit`: 504 `REQUEST_TIMEOUT`.
+pub fn timed_out(limit: std::time::Duration) -> Response {
+    super::error::ApiError::new(
+        ErrorCode::RequestTimeout,
+        format!(
+            "the request took longer than {} s, the gateway's limit",
+            limit.as_secs_f64()
+        ),
+    )
+    .into_response()
 }
 
 #[cfg(test)]

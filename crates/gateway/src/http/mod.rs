@@ -330,7 +330,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             health::count,
         ))
-        .with_state(state);
+        .with_state(state.clone());
+    let app = Dispatch { state, router: app };
     // These wrap the router once rather than each route (`Router::layer` boxes every route
     // in every layer, and a request then clones and boxes each of them): measured with
     // callgrind on the proxy route. Outermost first on the way in: the id is set, then the
@@ -364,6 +365,50 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(max_body))
         .service(app);
     Router::new().fallback_service(outer)
+}
+
+/// Sends proxied calls (`/v1/proxy/…`) to [`proxy::serve`] and everything else to the
+/// router. The proxy's route stays in the router too (for the OpenAPI document and the
+/// route table), but is never reached there.
+#[derive(Clone)]
+struct Dispatch {
+    state: AppState,
+    router: Router,
+}
+
+impl tower::Service<Request<axum::body::Body>> for Dispatch {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = futures_util::future::Either<
+        std::pin::Pin<
+            Box<
+                dyn std::future::Future<Output = Result<Self::Response, Self::Error>>
+                    + Send
+                    + 'static,
+            >,
+        >,
+        <Router as tower::Service<Request<axum::body::Body>>>::Future,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        // Both sides are always ready (a router is).
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<axum::body::Body>) -> Self::Future {
+        use futures_util::future::Either;
+        if proxy::is_proxied(request.uri().path()) {
+            let state = self.state.clone();
+            Either::Left(Box::pin(
+                async move { Ok(proxy::serve(state, request).await) },
+            ))
+        } else {
+            Either::Right(tower::Service::call(&mut self.router, request))
+        }
+    }
 }
 
 /// Request ids shaped like UUIDs: a random 64-bit prefix drawn once per process, then a

@@ -18,6 +18,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::Tenant;
 use crate::app::AppState;
 use crate::proxy::body::{BodyError, Outgoing};
+use crate::proxy::upstream::Streamed;
 use crate::proxy::{headers, path, retry};
 use crate::store::{Connection, ConnectionStatus};
 use crate::tokens::{Held, TokenError};
@@ -25,6 +26,9 @@ use crate::unified::target::{connection_not_found, mark_unauthorized, rate_limit
 
 /// Where the proxy's routes start.
 pub const PREFIX: &str = "/v1/proxy";
+
+/// The route template proxied calls are counted under in the metrics.
+pub const ROUTE: &str = "/v1/proxy/{*path}";
 
 const REQUEST_ID: &str = "x-request-id";
 
@@ -58,6 +62,48 @@ pub async fn proxy(State(state): State<AppState>, tenant: Tenant, request: Reque
     // Boxed: the call's future (refreshes, database writes) is large, and every layer
     // above would otherwise move it.
     match Box::pin(forward(&state, &tenant, request)).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Whether `path` is a proxied call's (`/v1/proxy/` and something after it).
+pub fn is_proxied(path: &str) -> bool {
+    path.len() > PREFIX.len() + 1
+        && path.starts_with(PREFIX)
+        && path.as_bytes()[PREFIX.len()] == b'/'
+}
+
+/// Serves a proxied call straight from the middleware stack rather than through the
+/// router: the same steps the router's route would take (the tenant's key, the call, the
+/// request timeout, the request's metrics under [`ROUTE`]), without the router's per-route
+/// layers, extractor machinery and boxed futures, which cost a proxied GET as much as the
+/// forwarding itself. `Dispatch` (in `http`) sends every path [`is_proxied`] accepts here.
+pub async fn serve(state: AppState, request: Request) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let limit = state.config.hardening.request_timeout;
+    let response = match tokio::time::timeout(limit, authenticated(&state, request)).await {
+        Ok(response) => response,
+        Err(_) => super::limits::timed_out(limit),
+    };
+    state.metrics.http_request_template(
+        &method,
+        ROUTE,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+async fn authenticated(state: &AppState, request: Request) -> Response {
+    use axum::extract::FromRequestParts as _;
+    let (mut parts, body) = request.into_parts();
+    let tenant = match Tenant::from_request_parts(&mut parts, state).await {
+        Ok(tenant) => tenant,
+        Err(error) => return error.into_response(),
+    };
+    match Box::pin(forward(state, &tenant, Request::from_parts(parts, body))).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
@@ -167,7 +213,8 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
     let checked = path::check(selection.path).map_err(invalid_path)?;
     let connection = connection(state, tenant, &selection).await?;
     let config = &state.proxy.config;
-    let base = config
+    let upstream = state
+        .proxy
         .upstreams
         .get(&selection.connector_id)
         .ok_or_else(|| {
@@ -180,13 +227,7 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
             )
         })?;
     let mut held = state.tokens.current(&connection).await?;
-    let uri = upstream_uri(base, checked, parts.uri.query())?;
-    let Some(client) = state.proxy.client.as_ref() else {
-        return Err(ApiError::new(
-            ErrorCode::UpstreamUnavailable,
-            "the proxy's HTTP client is not available (see the gateway's log)",
-        ));
-    };
+    let uri = upstream_uri(upstream.prefix(), checked, parts.uri.query())?;
 
     let method = parts.method;
     let mut headers = parts.headers;
@@ -204,6 +245,7 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
                 BodyError::Read(e) => ApiError::new(ErrorCode::BadRequest, e.to_string()),
             })?;
     headers::upstream_request(&mut headers, bearer(&held)?);
+    headers.insert(header::HOST, upstream.authority().clone());
     // Only the limiter reads it; matching the templates is not free.
     let operation = (config.limiter && selection.connector_id == "dialpad")
         .then(|| patchbay_dialpad::limits::operation_limit(method.as_str(), checked))
@@ -224,15 +266,15 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
             .await
             .map_err(rate_limited)?;
         let replayable = outgoing.replayable();
-        let mut upstream = axum::http::Request::new(outgoing.take());
-        *upstream.method_mut() = method.clone();
-        *upstream.uri_mut() = uri.clone();
-        *upstream.headers_mut() = if replayable {
+        let mut request = axum::http::Request::new(outgoing.take());
+        *request.method_mut() = method.clone();
+        *request.uri_mut() = uri.clone();
+        *request.headers_mut() = if replayable {
             headers.clone()
         } else {
             std::mem::take(&mut headers)
         };
-        let answer = tokio::time::timeout(config.response_timeout, client.request(upstream)).await;
+        let answer = tokio::time::timeout(config.response_timeout, upstream.send(request)).await;
         let retry_wait = |retry_after| {
             (may_retry && replayable)
                 .then(|| config.retry.wait(attempt, started.elapsed(), retry_after))
@@ -338,10 +380,12 @@ fn invalid_path(error: path::PathError) -> ApiError {
     ApiError::new(ErrorCode::InvalidProxyPath, error.to_string())
 }
 
-/// The base, then the checked path and the query exactly as sent.
-fn upstream_uri(base: &str, path: &str, query: Option<&str>) -> ApiResult<Uri> {
-    let mut target = String::with_capacity(base.len() + path.len() + query.map_or(0, str::len) + 1);
-    target.push_str(base);
+/// The upstream's base path, then the checked path and the query exactly as sent (origin
+/// form: the upstream connection is already to the right host).
+fn upstream_uri(prefix: &str, path: &str, query: Option<&str>) -> ApiResult<Uri> {
+    let mut target =
+        String::with_capacity(prefix.len() + path.len() + query.map_or(0, str::len) + 1);
+    target.push_str(prefix);
     target.push_str(path);
     if let Some(query) = query {
         target.push('?');
@@ -355,10 +399,7 @@ fn upstream_uri(base: &str, path: &str, query: Option<&str>) -> ApiResult<Uri> {
     })
 }
 
-fn respond(
-    response: axum::http::Response<hyper::body::Incoming>,
-    request_id: Option<HeaderValue>,
-) -> Response {
+fn respond(response: axum::http::Response<Streamed>, request_id: Option<HeaderValue>) -> Response {
     let (mut parts, body) = response.into_parts();
     headers::downstream_response(&mut parts.headers, request_id);
     Response::from_parts(parts, Body::new(body))

@@ -37,16 +37,35 @@ fn is_own_extension(name: &HeaderName) -> bool {
     name == "x-session-token" || name.starts_with("x-patchbay-") || name.starts_with("proxy-")
 }
 
-fn strip_hop_by_hop(headers: &mut HeaderMap) {
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    HOP_BY_HOP.contains(name)
+}
+
+/// Removes every header `doomed` picks, and those the `Connection` header lists. The map
+/// is walked once (a request carries a handful of headers) rather than probed for each
+/// name that might be there.
+fn strip(headers: &mut HeaderMap, doomed: impl Fn(&HeaderName) -> bool) {
+    if !headers
+        .keys()
+        .any(|name| doomed(name) || is_hop_by_hop(name))
+    {
+        return;
+    }
     // Names listed in `Connection` are hop-by-hop too; they are read before it goes.
-    let listed: Vec<HeaderName> = headers
+    let mut names: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
         .collect();
-    for name in listed.iter().chain(HOP_BY_HOP.iter()) {
+    names.extend(
+        headers
+            .keys()
+            .filter(|name| doomed(name) || is_hop_by_hop(name))
+            .cloned(),
+    );
+    for name in &names {
         headers.remove(name);
     }
 }
@@ -54,27 +73,14 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
 /// Turns the caller's headers into the upstream request's: strips what must not cross and
 /// presents `authorization` (the connection's credential) instead.
 pub fn upstream_request(headers: &mut HeaderMap, authorization: HeaderValue) {
-    strip_hop_by_hop(headers);
-    for name in &OWN {
-        headers.remove(name);
-    }
-    if headers.keys().any(is_own_extension) {
-        let own: Vec<HeaderName> = headers
-            .keys()
-            .filter(|n| is_own_extension(n))
-            .cloned()
-            .collect();
-        for name in own {
-            headers.remove(name);
-        }
-    }
+    strip(headers, |name| OWN.contains(name) || is_own_extension(name));
     headers.insert(header::AUTHORIZATION, authorization);
 }
 
 /// Turns the upstream's response headers into the caller's: hop-by-hop ones go, and the
 /// gateway's request id replaces any the upstream sent.
 pub fn downstream_response(headers: &mut HeaderMap, request_id: Option<HeaderValue>) {
-    strip_hop_by_hop(headers);
+    strip(headers, |_| false);
     if let Some(id) = request_id {
         headers.insert(HeaderName::from_static("x-request-id"), id);
     }

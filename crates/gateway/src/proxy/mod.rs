@@ -1,26 +1,22 @@
 //! The raw proxy: any Dialpad endpoint through the gateway, with the connection's
 //! credential injected. This module holds what the route (`http::proxy`) is built from:
 //! path checks, header rules, the request body, retries, the rate limiter shared with
-//! unified calls, and the long-lived upstream client.
+//! unified calls, and the pooled upstream connections.
 
 pub mod body;
 pub mod headers;
 pub mod limiter;
 pub mod path;
 pub mod retry;
+pub mod upstream;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
-
 pub use limiter::Limiter;
 pub use retry::RetryPolicy;
+pub use upstream::{Upstream, UpstreamSettings};
 
 /// The proxy's settings.
 #[derive(Debug, Clone)]
@@ -40,6 +36,8 @@ pub struct ProxyConfig {
     pub response_timeout: Duration,
     /// Base URL of each connector's API, by connector id (no trailing slash).
     pub upstreams: BTreeMap<String, String>,
+    /// Connect timeout and idle connection pooling.
+    pub connections: UpstreamSettings,
 }
 
 impl Default for ProxyConfig {
@@ -52,6 +50,7 @@ impl Default for ProxyConfig {
             retry: RetryPolicy::default(),
             response_timeout: Duration::from_secs(60),
             upstreams: BTreeMap::new(),
+            connections: UpstreamSettings::default(),
         }
     }
 }
@@ -66,59 +65,59 @@ impl ProxyConfig {
     }
 }
 
-/// The HTTP client of every proxied call: pooled, `TCP_NODELAY`, HTTPS through rustls with
-/// the platform's roots, no redirects followed (a 3xx goes back to the caller as sent).
-pub type UpstreamClient = Client<HttpsConnector<HttpConnector>, Body>;
-
 /// The proxy's shared parts. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Proxy {
     /// Settings.
     pub config: Arc<ProxyConfig>,
-    /// The upstream client (`None` when TLS could not be set up; calls then answer 503).
-    pub client: Option<UpstreamClient>,
+    /// Where each connector's calls go, by connector id.
+    pub upstreams: Arc<BTreeMap<String, Arc<Upstream>>>,
     /// The limiter shared with unified calls.
     pub limiter: Limiter,
 }
 
 impl Proxy {
-    /// The proxy over `config`, with a fresh client and limiter (recording into `metrics`).
+    /// The proxy over `config`, with fresh upstream pools and limiter (recording into
+    /// `metrics`).
     pub fn new(config: ProxyConfig, metrics: crate::metrics::Metrics) -> Self {
-        let client = match client() {
-            Ok(client) => Some(client),
+        let tls = match tls() {
+            Ok(tls) => Some(tls),
             Err(e) => {
-                tracing::error!(error = %e, "cannot set up TLS for the proxy; proxied calls will fail");
+                tracing::error!(error = %e, "cannot set up TLS for the proxy; proxied calls to https upstreams will fail");
                 None
             }
         };
+        let upstreams = config
+            .upstreams
+            .iter()
+            .filter_map(|(connector, base)| {
+                let upstream = url::Url::parse(base)
+                    .map_err(|_| upstream::BadBase(base.clone()))
+                    .and_then(|url| Upstream::new(&url, tls.clone(), config.connections));
+                match upstream {
+                    Ok(upstream) => Some((connector.clone(), Arc::new(upstream))),
+                    Err(e) => {
+                        tracing::error!(connector = %connector, error = %e, "no raw proxy for this connector");
+                        None
+                    }
+                }
+            })
+            .collect();
         Self {
             limiter: Limiter::new(config.limiter, config.max_queue_wait).with_metrics(metrics),
             config: Arc::new(config),
-            client,
+            upstreams: Arc::new(upstreams),
         }
     }
 }
 
-fn client() -> Result<UpstreamClient, rustls::Error> {
+/// TLS for `https://` upstreams: rustls with the platform's roots.
+fn tls() -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
     use rustls_platform_verifier::BuilderVerifierExt as _;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_platform_verifier()?
         .with_no_client_auth();
-    let mut http = HttpConnector::new();
-    http.set_nodelay(true);
-    http.enforce_http(false);
-    http.set_connect_timeout(Some(Duration::from_secs(10)));
-    http.set_keepalive(Some(Duration::from_secs(60)));
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    Ok(Client::builder(TokioExecutor::new())
-        .pool_timer(TokioTimer::new())
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(1024)
-        .build(https))
+    Ok(Arc::new(tls))
 }

@@ -1,0 +1,678 @@
+//! The proxy's connections to a provider: HTTP/1.1, kept alive and pooled per upstream,
+//! and driven by the task of the call that uses them.
+//!
+//! A general-purpose client (hyper-util's) gives every connection its own task: a call
+//! hands its request to that task through a channel and waits on another for the answer,
+//! so each proxied call crosses tasks (often threads) three times. Here the call's own
+//! task polls the connection while it waits for the answer, and the response body polls
+//! it while the body is read, so a call runs start to finish in the task that serves the
+//! caller's connection, as nginx runs it in one event loop. Once the body is read to its
+//! end the connection goes back to its pool; a body dropped half-read takes its connection
+//! with it (the rest of the answer would otherwise be read as the next one's).
+
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Request, Response};
+use bytes::Bytes;
+use http_body::{Body as _, Frame, SizeHint};
+use hyper::body::Incoming;
+use hyper::client::conn::http1::{Builder, Connection, SendRequest};
+use hyper_util::rt::TokioIo;
+use parking_lot::Mutex;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+/// Connection settings.
+#[derive(Debug, Clone, Copy)]
+pub struct UpstreamSettings {
+    /// How long a TCP connect (and TLS handshake) may take.
+    pub connect_timeout: Duration,
+    /// An idle connection older than this is closed rather than reused.
+    pub idle_timeout: Duration,
+    /// Idle connections kept per upstream; more are closed as they come back.
+    pub max_idle: usize,
+}
+
+impl Default for UpstreamSettings {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            // Under the keep-alive timeouts of common servers and load balancers (60 s+).
+            idle_timeout: Duration::from_secs(30),
+            max_idle: 1024,
+        }
+    }
+}
+
+/// Why a call could not be sent or answered.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// No TCP connection (refused, unreachable, DNS).
+    #[error("cannot connect to {host}: {source}")]
+    Connect {
+        /// `host:port`.
+        host: String,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The connect or TLS handshake took longer than the connect timeout.
+    #[error("connecting to {host} timed out")]
+    ConnectTimeout {
+        /// `host:port`.
+        host: String,
+    },
+    /// The TLS handshake failed.
+    #[error("TLS with {host} failed: {source}")]
+    Tls {
+        /// `host:port`.
+        host: String,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The exchange failed (connection reset, malformed answer, the request body failing).
+    #[error("the exchange failed: {0}")]
+    Http(#[source] hyper::Error),
+}
+
+/// Where one connector's calls go: its origin, the `Host` they present, the base path
+/// every call's path is appended to, and its idle connections.
+pub struct Upstream {
+    https: bool,
+    host: Host,
+    port: u16,
+    authority: HeaderValue,
+    prefix: String,
+    settings: UpstreamSettings,
+    tls: Option<TlsConnector>,
+    http1: Builder,
+    idle: Mutex<Vec<Idle>>,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("https", &self.https)
+            .field("authority", &self.authority)
+            .field("prefix", &self.prefix)
+            .field("idle", &self.idle.lock().len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Host {
+    Name(String),
+    Ip(std::net::IpAddr),
+}
+
+/// The base URL cannot be an upstream.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not an http(s) URL with a host")]
+pub struct BadBase(pub String);
+
+impl Upstream {
+    /// The upstream at `base` (`http://` or `https://`, any path prefix). `tls` is needed
+    /// for `https://` bases; without it their calls fail.
+    pub fn new(
+        base: &url::Url,
+        tls: Option<Arc<rustls::ClientConfig>>,
+        settings: UpstreamSettings,
+    ) -> Result<Self, BadBase> {
+        let bad = || BadBase(base.as_str().to_owned());
+        let https = match base.scheme() {
+            "https" => true,
+            "http" => false,
+            _ => return Err(bad()),
+        };
+        let host = match base.host().ok_or_else(bad)? {
+            url::Host::Domain(name) => Host::Name(name.to_owned()),
+            url::Host::Ipv4(ip) => Host::Ip(ip.into()),
+            url::Host::Ipv6(ip) => Host::Ip(ip.into()),
+        };
+        let port = base.port_or_known_default().ok_or_else(bad)?;
+        // `host[:port]` as the URL writes it (brackets around IPv6, default port omitted).
+        let authority = match base.port() {
+            Some(port) => format!("{}:{port}", base.host_str().unwrap_or_default()),
+            None => base.host_str().unwrap_or_default().to_owned(),
+        };
+        let authority = HeaderValue::from_str(&authority).map_err(|_| bad())?;
+        let mut http1 = Builder::new();
+        http1.max_buf_size(1024 * 1024);
+        Ok(Self {
+            https,
+            host,
+            port,
+            authority,
+            prefix: base.path().trim_end_matches('/').to_owned(),
+            settings,
+            tls: tls.map(TlsConnector::from),
+            http1,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The `Host` header calls present.
+    pub fn authority(&self) -> &HeaderValue {
+        &self.authority
+    }
+
+    /// The base path (no trailing slash) that every call's path follows.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Idle connections held now.
+    pub fn idle_connections(&self) -> usize {
+        self.idle.lock().len()
+    }
+
+    fn host_port(&self) -> String {
+        match &self.host {
+            Host::Name(name) => format!("{name}:{}", self.port),
+            Host::Ip(ip) => std::net::SocketAddr::new(*ip, self.port).to_string(),
+        }
+    }
+
+    /// Sends `request` (an origin-form URI, a `Host` header) on an idle connection, or a
+    /// new one, and returns the answer once its head has arrived; its body reads on.
+    /// A request an idle connection closed under before taking goes out on another one.
+    pub async fn send(
+        self: &Arc<Self>,
+        mut request: Request<Body>,
+    ) -> Result<Response<Streamed>, SendError> {
+        loop {
+            let (mut conn, reused) = match self.checkout() {
+                Some(conn) => (conn, true),
+                None => (self.connect().await?, false),
+            };
+            if let Err(e) = poll_fn(|cx| conn.poll_ready(cx)).await {
+                if reused {
+                    continue;
+                }
+                return Err(SendError::Http(e));
+            }
+            let mut answer = std::pin::pin!(conn.send.try_send_request(request));
+            let outcome = poll_fn(|cx| {
+                // Only the driver completes the answer, and only when polled here: the
+                // answer itself is looked at quietly (see `quiet`).
+                conn.drive(cx);
+                answer.as_mut().poll(&mut quiet())
+            })
+            .await;
+            match outcome {
+                Ok(response) => {
+                    let upstream = Arc::clone(self);
+                    return Ok(response.map(|body| Streamed {
+                        body,
+                        conn: Some(conn),
+                        upstream,
+                    }));
+                }
+                Err(mut e) => match e.take_message() {
+                    // Not written: the connection was gone before it took the request.
+                    Some(back) if reused => request = back,
+                    _ => return Err(SendError::Http(e.into_error())),
+                },
+            }
+        }
+    }
+
+    /// The most recently used idle connection that is young enough.
+    fn checkout(&self) -> Option<Conn> {
+        let mut idle = self.idle.lock();
+        let idle_timeout = self.settings.idle_timeout;
+        // Newest last: if the newest is too old, every one is.
+        match idle.pop() {
+            Some(found) if found.since.elapsed() < idle_timeout => Some(found.conn),
+            Some(_) => {
+                idle.clear();
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn checkin(&self, conn: Conn) {
+        if !conn.reusable() {
+            return;
+        }
+        let now = Instant::now();
+        let mut idle = self.idle.lock();
+        // The oldest are first: drop those past the idle timeout while here.
+        let stale = idle
+            .iter()
+            .take_while(|i| now.duration_since(i.since) >= self.settings.idle_timeout)
+            .count();
+        if stale > 0 {
+            idle.drain(..stale);
+        }
+        if idle.len() < self.settings.max_idle {
+            idle.push(Idle { conn, since: now });
+        }
+    }
+
+    async fn connect(&self) -> Result<Conn, SendError> {
+        let timeout = self.settings.connect_timeout;
+        let host = || self.host_port();
+        let connect = async {
+            let tcp = match &self.host {
+                Host::Name(name) => TcpStream::connect((name.as_str(), self.port)).await,
+                Host::Ip(ip) => TcpStream::connect((*ip, self.port)).await,
+            }
+            .map_err(|source| SendError::Connect {
+                host: host(),
+                source,
+            })?;
+            // Small requests and answers go out at once rather than waiting on Nagle.
+            let _ = tcp.set_nodelay(true);
+            let stream = if self.https {
+                let tls = self.tls.as_ref().ok_or_else(|| SendError::Tls {
+                    host: host(),
+                    source: io::Error::other("TLS is not set up"),
+                })?;
+                let name = match &self.host {
+                    Host::Name(name) => rustls::pki_types::ServerName::try_from(name.clone())
+                        .map_err(|e| SendError::Tls {
+                            host: host(),
+                            source: io::Error::new(io::ErrorKind::InvalidInput, e),
+                        })?,
+                    Host::Ip(ip) => rustls::pki_types::ServerName::IpAddress((*ip).into()),
+                };
+                let tls = tls
+                    .connect(name, tcp)
+                    .await
+                    .map_err(|source| SendError::Tls {
+                        host: host(),
+                        source,
+                    })?;
+                Stream::Tls(Box::new(tls))
+            } else {
+                Stream::Plain(tcp)
+            };
+            let (send, driver) = self
+                .http1
+                .handshake(TokioIo::new(stream))
+                .await
+                .map_err(SendError::Http)?;
+            Ok(Conn {
+                send,
+                driver,
+                done: false,
+            })
+        };
+        tokio::time::timeout(timeout, connect)
+            .await
+            .map_err(|_| SendError::ConnectTimeout { host: host() })?
+    }
+}
+
+/// A context whose waker does nothing. The answer future, the response body and the
+/// request handle are all fed by the connection's driver, which runs only when the call's
+/// task polls it; polling them with this task's waker would make the driver wake the very
+/// task that is running it, for a pointless second poll of the whole request (and, on an
+/// idle runtime, a thread woken to steal it). So they are polled quietly, always right
+/// after the driver, and the driver alone registers this task's waker with the socket.
+fn quiet() -> Context<'static> {
+    Context::from_waker(std::task::Waker::noop())
+}
+
+struct Idle {
+    conn: Conn,
+    since: Instant,
+}
+
+/// One HTTP/1 connection: the handle requests go in by, and the state machine that does
+/// the reading and writing when polled.
+struct Conn {
+    send: SendRequest<Body>,
+    driver: Connection<TokioIo<Stream>, Body>,
+    /// The driver has finished (the connection is closed or failed).
+    done: bool,
+}
+
+impl Conn {
+    /// Lets the connection read and write what it can.
+    fn drive(&mut self, cx: &mut Context<'_>) {
+        if self.done {
+            return;
+        }
+        if let Poll::Ready(outcome) = Pin::new(&mut self.driver).poll(cx) {
+            if let Err(e) = outcome {
+                tracing::debug!(error = %e, "upstream connection closed");
+            }
+            self.done = true;
+        }
+    }
+
+    /// Ready for a request, or an error when the connection is gone.
+    ///
+    /// Checked quietly first: a pooled connection's driver last ran in another call's
+    /// task and holds that task's wakers, which handing over the request would wake. The
+    /// answer loop then drives it with this task's waker before anything waits.
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<hyper::Result<()>> {
+        let mut quiet = quiet();
+        self.drive(&mut quiet);
+        if let Poll::Ready(ready) = self.send.poll_ready(&mut quiet) {
+            return Poll::Ready(ready);
+        }
+        // Not ready yet (a fresh connection still starting): wait the ordinary way.
+        self.drive(cx);
+        self.send.poll_ready(cx)
+    }
+
+    fn reusable(&self) -> bool {
+        !self.done && !self.send.is_closed()
+    }
+}
+
+/// An answer's body. Reading it drives the connection it arrives on, which goes back to
+/// its pool once the body has been read to the end.
+pub struct Streamed {
+    body: Incoming,
+    conn: Option<Conn>,
+    upstream: Arc<Upstream>,
+}
+
+impl Streamed {
+    fn recycle(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.upstream.checkin(conn);
+        }
+    }
+}
+
+impl std::fmt::Debug for Streamed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Streamed")
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+impl http_body::Body for Streamed {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = &mut *self;
+        // The body is fed by the driver alone, and only when polled here: it is looked at
+        // quietly, and the driver (with this task's waker) is what waits for more.
+        let frame = match Pin::new(&mut this.body).poll_frame(&mut quiet()) {
+            Poll::Ready(frame) => frame,
+            Poll::Pending => {
+                if let Some(conn) = this.conn.as_mut() {
+                    conn.drive(cx);
+                } else {
+                    return Pin::new(&mut this.body).poll_frame(cx);
+                }
+                ready!(Pin::new(&mut this.body).poll_frame(&mut quiet()))
+            }
+        };
+        match &frame {
+            None => this.recycle(),
+            Some(Err(_)) => this.conn = None,
+            Some(Ok(_)) => {}
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for Streamed {
+    fn drop(&mut self) {
+        // A server stops polling a body that says it has ended (an empty one, or one whose
+        // declared length has all been read): its connection is still good.
+        if self.body.is_end_stream() {
+            self.recycle();
+        }
+    }
+}
+
+/// A TCP connection, with TLS when the upstream is `https://`.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Self::Plain(s) => s.is_write_vectored(),
+            Self::Tls(s) => s.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_flush(cx),
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use http_body_util::BodyExt as _;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpListener;
+
+    /// A server answering each request on a connection with a fixed body, counting the
+    /// connections it accepted.
+    async fn server(
+        body: &'static str,
+        close_after: Option<usize>,
+    ) -> (url::Url, Arc<std::sync::atomic::AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url =
+            url::Url::parse(&format!("http://{}/base/", listener.local_addr().unwrap())).unwrap();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut served = 0;
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        let Ok(n) = socket.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let head = String::from_utf8_lossy(&buf[..end]).to_string();
+                            buf.drain(..end + 4);
+                            let line = head.lines().next().unwrap_or_default().to_owned();
+                            let host = head
+                                .lines()
+                                .find_map(|l| l.strip_prefix("host: "))
+                                .unwrap_or("-")
+                                .to_owned();
+                            let text = format!("{body} {line} {host}");
+                            let answer = format!(
+                                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{text}",
+                                text.len()
+                            );
+                            socket.write_all(answer.as_bytes()).await.unwrap();
+                            served += 1;
+                            if close_after == Some(served) {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (url, accepted)
+    }
+
+    fn get(upstream: &Upstream, path: &str) -> Request<Body> {
+        Request::builder()
+            .uri(format!("{}{path}", upstream.prefix()))
+            .header("host", upstream.authority())
+            .body(Body::empty())
+            .unwrap()
+    }
+
+    async fn text(response: Response<Streamed>) -> String {
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn calls_reuse_one_connection_and_present_origin_form_and_host() {
+        let (url, accepted) = server("hi", None).await;
+        let upstream = Arc::new(Upstream::new(&url, None, UpstreamSettings::default()).unwrap());
+        for i in 0..5 {
+            let answer = upstream
+                .send(get(&upstream, &format!("/x?i={i}")))
+                .await
+                .unwrap();
+            assert_eq!(
+                text(answer).await,
+                format!("hi GET /base/x?i={i} HTTP/1.1 {}", url.authority())
+            );
+        }
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(upstream.idle_connections(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_connection_the_server_closed_is_replaced() {
+        // The server closes each connection after one answer.
+        let (url, accepted) = server("hi", Some(1)).await;
+        let upstream = Arc::new(Upstream::new(&url, None, UpstreamSettings::default()).unwrap());
+        for _ in 0..3 {
+            let answer = upstream.send(get(&upstream, "/y")).await.unwrap();
+            assert!(text(answer).await.starts_with("hi GET /base/y"));
+            // Let the close arrive before the next call takes the connection.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_body_dropped_half_read_takes_its_connection_with_it() {
+        let (url, accepted) = server("0123456789", None).await;
+        let upstream = Arc::new(Upstream::new(&url, None, UpstreamSettings::default()).unwrap());
+        let answer = upstream.send(get(&upstream, "/z")).await.unwrap();
+        drop(answer);
+        assert_eq!(upstream.idle_connections(), 0);
+        let answer = upstream.send(get(&upstream, "/z")).await.unwrap();
+        assert!(text(answer).await.starts_with("0123456789 GET /base/z"));
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(upstream.idle_connections(), 1);
+    }
+
+    #[tokio::test]
+    async fn idle_connections_past_the_timeout_are_not_reused() {
+        let (url, accepted) = server("hi", None).await;
+        let settings = UpstreamSettings {
+            idle_timeout: Duration::from_millis(50),
+            ..UpstreamSettings::default()
+        };
+        let upstream = Arc::new(Upstream::new(&url, None, settings).unwrap());
+        text(upstream.send(get(&upstream, "/a")).await.unwrap()).await;
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        text(upstream.send(get(&upstream, "/a")).await.unwrap()).await;
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_connect_error() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+        let upstream = Arc::new(Upstream::new(&url, None, UpstreamSettings::default()).unwrap());
+        let error = upstream.send(get(&upstream, "/")).await.unwrap_err();
+        assert!(matches!(error, SendError::Connect { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn bases_give_authority_and_prefix() {
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        let a =
+            Upstream::new(&u("https://dialpad.com"), None, UpstreamSettings::default()).unwrap();
+        assert_eq!(a.authority(), "dialpad.com");
+        assert_eq!(a.prefix(), "");
+        let b = Upstream::new(
+            &u("http://[::1]:8080/v/"),
+            None,
+            UpstreamSettings::default(),
+        )
+        .unwrap();
+        assert_eq!(b.authority(), "[::1]:8080");
+        assert_eq!(b.prefix(), "/v");
+        assert!(Upstream::new(&u("ftp://x"), None, UpstreamSettings::default()).is_err());
+    }
+}
