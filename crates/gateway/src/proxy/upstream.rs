@@ -519,6 +519,48 @@ mod tests {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     use tokio::net::TcpListener;
 
+    /// Answers each request on `socket` with `body`, the request line and its `Host`;
+    /// closes after `close_after` answers.
+    async fn answer<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+        mut socket: S,
+        body: &str,
+        close_after: Option<usize>,
+    ) {
+        let mut served = 0;
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let Ok(n) = socket.read(&mut chunk).await else {
+                return;
+            };
+            if n == 0 {
+                return;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..end]).to_string();
+                buf.drain(..end + 4);
+                let line = head.lines().next().unwrap_or_default().to_owned();
+                let host = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("host: "))
+                    .unwrap_or("-")
+                    .to_owned();
+                let text = format!("{body} {line} {host}");
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{text}",
+                    text.len()
+                );
+                socket.write_all(answer.as_bytes()).await.unwrap();
+                socket.flush().await.unwrap();
+                served += 1;
+                if close_after == Some(served) {
+                    return;
+                }
+            }
+        }
+    }
+
     /// A server answering each request on a connection with a fixed body, counting the
     /// connections it accepted.
     async fn server(
@@ -532,45 +574,81 @@ mod tests {
         let count = accepted.clone();
         tokio::spawn(async move {
             loop {
-                let (mut socket, _) = listener.accept().await.unwrap();
+                let (socket, _) = listener.accept().await.unwrap();
                 count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(answer(socket, body, close_after));
+            }
+        });
+        (url, accepted)
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/tests/fixtures/tls/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn https_upstreams_are_reached_over_tls_with_their_name_verified() {
+        use rustls::pki_types::pem::PemObject as _;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        // A self-signed certificate for `localhost`, made for this test only
+        // (tests/fixtures/tls; its key protects nothing).
+        let cert = CertificateDer::from_pem_slice(&fixture("localhost.crt")).unwrap();
+        let key = PrivateKeyDer::from_pem_slice(&fixture("localhost.key")).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.clone()], key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            loop {
+                let (socket, _) = listener.accept().await.unwrap();
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let mut served = 0;
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    loop {
-                        let Ok(n) = socket.read(&mut chunk).await else {
-                            return;
-                        };
-                        if n == 0 {
-                            return;
-                        }
-                        buf.extend_from_slice(&chunk[..n]);
-                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            let head = String::from_utf8_lossy(&buf[..end]).to_string();
-                            buf.drain(..end + 4);
-                            let line = head.lines().next().unwrap_or_default().to_owned();
-                            let host = head
-                                .lines()
-                                .find_map(|l| l.strip_prefix("host: "))
-                                .unwrap_or("-")
-                                .to_owned();
-                            let text = format!("{body} {line} {host}");
-                            let answer = format!(
-                                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{text}",
-                                text.len()
-                            );
-                            socket.write_all(answer.as_bytes()).await.unwrap();
-                            served += 1;
-                            if close_after == Some(served) {
-                                return;
-                            }
-                        }
+                    if let Ok(tls) = acceptor.accept(socket).await {
+                        let sni = tls.get_ref().1.server_name().unwrap_or("-").to_owned();
+                        answer(tls, &format!("tls sni={sni}"), None).await;
                     }
                 });
             }
         });
-        (url, accepted)
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert).unwrap();
+        let client = Arc::new(
+            rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots)
+                .with_no_client_auth(),
+        );
+
+        let base = url::Url::parse(&format!("https://localhost:{port}/v2")).unwrap();
+        let upstream = Arc::new(
+            Upstream::new(&base, Some(client.clone()), UpstreamSettings::default()).unwrap(),
+        );
+        for _ in 0..2 {
+            let answer = upstream.send(get(&upstream, "/users")).await.unwrap();
+            assert_eq!(
+                text(answer).await,
+                format!("tls sni=localhost GET /v2/users HTTP/1.1 localhost:{port}")
+            );
+        }
+        assert_eq!(upstream.idle_connections(), 1);
+
+        // The certificate names `localhost`, not 127.0.0.1: refused, nothing answered.
+        let other = url::Url::parse(&format!("https://127.0.0.1:{port}/v2")).unwrap();
+        let wrong =
+            Arc::new(Upstream::new(&other, Some(client), UpstreamSettings::default()).unwrap());
+        let error = wrong.send(get(&wrong, "/users")).await.unwrap_err();
+        assert!(matches!(error, SendError::Tls { .. }), "{error:?}");
     }
 
     fn get(upstream: &Upstream, path: &str) -> Request<Body> {
