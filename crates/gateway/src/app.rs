@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::auth::Authenticator;
@@ -153,17 +152,14 @@ impl AppState {
 #[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
-    router: Router,
+    state: AppState,
 }
 
 impl Application {
-    /// Binds `addr` (port 0 picks a free port) and builds the router over `state`.
+    /// Binds `addr` (port 0 picks a free port); serves the routes over `state`.
     pub async fn bind(state: AppState, addr: SocketAddr) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
-        Ok(Self {
-            listener,
-            router: crate::http::router(state),
-        })
+        Ok(Self { listener, state })
     }
 
     /// Replaces the state (settings known only once bound, such as the public URL).
@@ -171,7 +167,7 @@ impl Application {
     pub fn with_state(self, state: AppState) -> Self {
         Self {
             listener: self.listener,
-            router: crate::http::router(state),
+            state,
         }
     }
 
@@ -193,7 +189,10 @@ impl Application {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
             }
         });
-        axum::serve(listener, self.router)
+        let service = axum::ServiceExt::<axum::extract::Request>::into_make_service(
+            crate::http::router(self.state),
+        );
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }

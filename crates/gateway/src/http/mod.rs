@@ -185,8 +185,36 @@ pub fn openapi_json() -> String {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Every route over `state`, with the middleware stack.
-pub fn router(state: AppState) -> Router {
+/// What serves every request: the middleware stack over the routes.
+pub trait Service:
+    tower::Service<
+        Request<axum::body::Body>,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> Service for S where
+    S: tower::Service<
+            Request<axum::body::Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Every route over `state`, with the middleware stack. Not wrapped in a `Router` itself:
+/// the stack is served as it is, without a router whose only route is the fallback.
+pub fn router(state: AppState) -> impl Service {
     let max_body = state.config.max_body_bytes;
     let api = Router::new()
         .route(
@@ -336,7 +364,9 @@ pub fn router(state: AppState) -> Router {
     // in every layer, and a request then clones and boxes each of them): measured with
     // callgrind on the proxy route. Outermost first on the way in: the id is set, then the
     // request is traced with it, and the id is copied onto the response last.
-    let outer = ServiceBuilder::new()
+    ServiceBuilder::new()
+        // axum serves bodies of one type: the trace layer's wrapper is boxed into it.
+        .map_response(|response: axum::http::Response<_>| response.map(axum::body::Body::new))
         .layer(SetRequestIdLayer::new(
             REQUEST_ID,
             SequentialRequestId::new(),
@@ -363,8 +393,7 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(DefaultBodyLimit::max(max_body))
-        .service(app);
-    Router::new().fallback_service(outer)
+        .service(app)
 }
 
 /// Sends proxied calls (`/v1/proxy/…`) to [`proxy::serve`] and everything else to the
