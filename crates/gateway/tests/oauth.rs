@@ -104,6 +104,21 @@ async fn authorization_urls_carry_pkce_scopes_and_state_and_the_flow_stores_toke
         .unwrap();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].event_type.to_string(), "connection::authorized");
+    // The grant's Dialpad company is stored (the rate limiter counts per company): the
+    // same one the company's API key opens.
+    world.connect_api_key("bob").await;
+    let account = |owner: &'static str| {
+        let world = &world;
+        let tenant = tenant.clone();
+        async move {
+            let store = &world.gateway.state().store;
+            let found = store.connection(&tenant, "dialpad", owner).await.unwrap();
+            found.unwrap().account_id
+        }
+    };
+    let granted = account("ada").await;
+    assert!(granted.is_some());
+    assert_eq!(granted, account("bob").await);
 
     // Replaying the callback (same state, same code) is refused before any exchange.
     let replay = world.open(&callback).await;

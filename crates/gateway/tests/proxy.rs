@@ -537,6 +537,39 @@ async fn a_burst_queues_in_the_limiter_instead_of_meeting_dialpads_429() {
 }
 
 #[tokio::test]
+async fn connections_to_one_dialpad_company_share_its_limits() {
+    let world = World::start_with(limited_sandbox()).await;
+    // A second end user whose credentials open the same Dialpad company.
+    world.connect_api_key("globex").await;
+    let call = "/v1/proxy/api/v2/call/123";
+    let globex = || world.as_tenant(&world.tenant).on("dialpad", "globex");
+    // Dialpad allows the company 10 per minute on GET /api/v2/call/{id}, whoever calls.
+    for i in 0..10 {
+        let answer = if i % 2 == 0 {
+            world.acme().get(call).await
+        } else {
+            globex().get(call).await
+        };
+        assert_ne!(answer.status, 429, "{}", answer.body);
+    }
+    for caller in [world.acme(), globex()] {
+        let refused = tokio::time::timeout(Duration::from_secs(5), caller.get(call))
+            .await
+            .expect("the refusal is immediate");
+        refused.err(429, "RATE_LIMITED");
+    }
+    // Dialpad saw the 10 its limit allows, never an 11th.
+    let counted = world.counters().await["requests"]["GET /api/v2/call/{id}"].clone();
+    let total: u64 = counted
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 10, "{counted}");
+}
+
+#[tokio::test]
 async fn a_wait_beyond_the_bound_is_refused_at_once_with_retry_after() {
     let world = World::start_with(limited_sandbox()).await;
     let call = "/v1/proxy/api/v2/call/123";

@@ -52,7 +52,7 @@ pub struct ServeArgs {
     /// Largest request body the raw proxy forwards, in bytes (413 beyond it).
     #[arg(long, env = "PATCHBAY_PROXY_MAX_BODY_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub proxy_max_body_bytes: u64,
-    /// Turns off the per-connection limiter matching Dialpad's rate limits (proxy and
+    /// Turns off the per-company limiter matching Dialpad's rate limits (proxy and
     /// unified calls then meet Dialpad's 429s, which idempotent calls retry).
     #[arg(long, env = "PATCHBAY_NO_RATE_LIMITER")]
     pub no_rate_limiter: bool,

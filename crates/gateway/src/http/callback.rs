@@ -106,9 +106,18 @@ pub async fn callback(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
                 .collect()
         }),
     };
+    // Whose account the grant opens (Dialpad's rate limits are per company). Not knowing
+    // it only makes the limiter count this connection on its own.
+    let account_id = match connector.verify(&credentials.credential()).await {
+        Ok(account) => account.account_id,
+        Err(e) => {
+            tracing::warn!(connection = %connection.id, error = %e, "cannot read the authorized account");
+            None
+        }
+    };
     if let Err(e) = state
         .store
-        .authorize_with(&connection.id, &credentials)
+        .authorize_with(&connection.id, &credentials, account_id.as_deref())
         .await
     {
         tracing::error!(connection = %connection.id, error = %super::error::chain(&e), "cannot store the authorized credentials");

@@ -190,11 +190,12 @@ pub(crate) fn operations(
     }
 }
 
-/// Asks the provider whether `credentials` work; a rejection is the caller's input error.
-async fn verify(connector: &dyn Connector, credentials: &Credentials) -> ApiResult<()> {
+/// Asks the provider whether `credentials` work, and whose account they open (a Dialpad
+/// company id, when it says); a rejection is the caller's input error.
+async fn verify(connector: &dyn Connector, credentials: &Credentials) -> ApiResult<Option<String>> {
     let credential: Credential = credentials.credential();
     match connector.verify(&credential).await {
-        Ok(_) => Ok(()),
+        Ok(account) => Ok(account.account_id),
         Err(ConnectorError::CredentialRejected { .. } | ConnectorError::Forbidden { .. }) => {
             Err(field_error(
                 "credentials",
@@ -290,9 +291,10 @@ async fn save(
         return Err(not_found(connector_id, owner_id));
     }
     // Verify before writing anything: a rejected key leaves no connection behind.
-    if let Some(credentials) = &credentials {
-        verify(connector.as_ref(), credentials).await?;
-    }
+    let account_id = match &credentials {
+        Some(credentials) => verify(connector.as_ref(), credentials).await?,
+        None => None,
+    };
     let (mut connection, created) = match existing {
         Some(existing) => {
             let connection = match ops {
@@ -312,11 +314,7 @@ async fn save(
     if let Some(credentials) = &credentials {
         connection = state
             .store
-            .set_credentials(
-                &connection.id,
-                Some(credentials),
-                ConnectionStatus::Authorized,
-            )
+            .set_verified_credentials(&connection.id, credentials, account_id.as_deref())
             .await?;
     }
     state

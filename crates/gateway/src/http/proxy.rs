@@ -262,7 +262,7 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
         state
             .proxy
             .limiter
-            .acquire(&connection.id, operation)
+            .acquire(&connection.limit_key(), operation)
             .await
             .map_err(rate_limited)?;
         let replayable = outgoing.replayable();

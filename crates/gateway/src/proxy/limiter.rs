@@ -1,6 +1,8 @@
-//! A limiter matching Dialpad's own limits (`patchbay_dialpad::limits`): per connection,
-//! the company's 20 requests/second and each operation's stricter limit, shared by proxied
-//! and unified calls. A request is given the first send time at which both windows have
+//! A limiter matching Dialpad's own limits (`patchbay_dialpad::limits`): per Dialpad
+//! company (`Connection::limit_key`: the account the credentials were verified against;
+//! the connection alone when that is not known), the company's 20 requests/second and each
+//! operation's stricter limit, shared by proxied and unified calls of every connection to
+//! that company. A request is given the first send time at which both windows have
 //! room (a sliding log of the last `count` send times, like Dialpad's), so a burst queues
 //! briefly instead of meeting Dialpad's 429; when that time is further away than the
 //! configured bound, the caller is refused at once with how long to wait.
@@ -17,19 +19,17 @@ use moka::future::Cache;
 use parking_lot::Mutex;
 use patchbay_dialpad::limits::{COMPANY_LIMIT, Limit};
 
-use crate::store::ConnectionId;
-
 /// Send times are spaced a tenth of a window further apart than the limit needs, so a
 /// request delayed on its way (a busy machine, the network) never makes Dialpad see one
 /// too many in its window.
 const SAFETY_DIVISOR: u32 = 10;
 
-/// The windows of every connection seen lately.
+/// The windows of every company (or connection) seen lately.
 #[derive(Clone)]
 pub struct Limiter {
     enabled: bool,
     max_wait: Duration,
-    windows: Cache<ConnectionId, Arc<Mutex<Windows>>>,
+    windows: Cache<String, Arc<Mutex<Windows>>>,
     metrics: crate::metrics::Metrics,
 }
 
@@ -99,11 +99,12 @@ impl Limiter {
         self
     }
 
-    /// Waits for a send slot of `connection`, charging the company window and, when given,
-    /// the operation's (`operation_limit` of `patchbay_dialpad::limits`).
+    /// Waits for a send slot under `key` (`Connection::limit_key`), charging the company
+    /// window and, when given, the operation's (`operation_limit` of
+    /// `patchbay_dialpad::limits`).
     pub async fn acquire(
         &self,
-        connection: &ConnectionId,
+        key: &str,
         operation: Option<(&'static str, Limit)>,
     ) -> Result<(), Refused> {
         if !self.enabled {
@@ -111,7 +112,7 @@ impl Limiter {
         }
         let windows = self
             .windows
-            .get_with_by_ref(connection, async { Arc::default() })
+            .get_with_by_ref(key, async { Arc::default() })
             .await;
         let wait = {
             let mut w = windows.lock();
@@ -145,7 +146,7 @@ impl Limiter {
         };
         self.metrics.limiter(Some(wait));
         if !wait.is_zero() {
-            tracing::debug!(connection = %connection, wait_ms = wait.as_millis() as u64, "queued by the rate limiter");
+            tracing::debug!(limit_key = %key, wait_ms = wait.as_millis() as u64, "queued by the rate limiter");
             tokio::time::sleep(wait).await;
         }
         Ok(())
@@ -161,14 +162,14 @@ mod tests {
     #[tokio::test]
     async fn a_full_window_is_refused_beyond_the_bound_with_whole_seconds() {
         let limiter = Limiter::new(true, Duration::ZERO);
-        let id: ConnectionId = "conn_aaaaaaaaaaaaaaaaaaaaaa".parse().unwrap();
+        let id = "dialpad:5550001";
         for _ in 0..20 {
-            limiter.acquire(&id, None).await.unwrap();
+            limiter.acquire(id, None).await.unwrap();
         }
-        let refused = limiter.acquire(&id, None).await.unwrap_err();
+        let refused = limiter.acquire(id, None).await.unwrap_err();
         assert_eq!(refused.retry_after, Duration::from_secs(2));
 
-        let other: ConnectionId = "conn_bbbbbbbbbbbbbbbbbbbbbb".parse().unwrap();
+        let other = "conn_bbbbbbbbbbbbbbbbbbbbbb";
         let op = Some((
             "/api/v2/call/{id}",
             Limit {
@@ -176,19 +177,18 @@ mod tests {
                 period: Duration::from_secs(60),
             },
         ));
-        limiter.acquire(&other, op).await.unwrap();
+        limiter.acquire(other, op).await.unwrap();
         // The company window has room; the operation's does not.
-        limiter.acquire(&other, None).await.unwrap();
-        let refused = limiter.acquire(&other, op).await.unwrap_err();
+        limiter.acquire(other, None).await.unwrap();
+        let refused = limiter.acquire(other, op).await.unwrap_err();
         assert_eq!(refused.retry_after, Duration::from_secs(66));
     }
 
     #[tokio::test]
     async fn a_disabled_limiter_lets_everything_pass() {
         let limiter = Limiter::new(false, Duration::ZERO);
-        let id: ConnectionId = "conn_aaaaaaaaaaaaaaaaaaaaaa".parse().unwrap();
         for _ in 0..100 {
-            limiter.acquire(&id, None).await.unwrap();
+            limiter.acquire("dialpad:5550001", None).await.unwrap();
         }
     }
 }

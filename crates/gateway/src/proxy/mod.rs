@@ -26,7 +26,7 @@ pub struct ProxyConfig {
     /// Request bodies up to this size are read first and kept, so a call can be sent again
     /// after a refresh or a retry; larger ones stream and are sent once.
     pub replay_bytes: usize,
-    /// Whether the per-connection limiter runs (`--no-rate-limiter` turns it off).
+    /// Whether the per-company limiter runs (`--no-rate-limiter` turns it off).
     pub limiter: bool,
     /// The longest a call queues in the limiter; beyond it the caller gets 429 at once.
     pub max_queue_wait: Duration,

@@ -88,10 +88,25 @@ pub struct Connection {
     pub credentials: Option<Credentials>,
     /// Bumped on every credentials change (cache invalidation).
     pub credentials_version: i64,
+    /// The provider account (a Dialpad company id) the credentials belong to, when the
+    /// provider named it at verification or authorization.
+    pub account_id: Option<String>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+impl Connection {
+    /// What the rate limiter counts this connection's calls under: its provider account
+    /// when known (Dialpad's limits are per company, whichever connection calls), else
+    /// the connection itself.
+    pub fn limit_key(&self) -> std::borrow::Cow<'_, str> {
+        match &self.account_id {
+            Some(account) => format!("{}:{account}", self.connector_id).into(),
+            None => self.id.as_str().into(),
+        }
+    }
 }
 
 /// Which connections [`Store::list_connections`] returns.
@@ -128,6 +143,7 @@ pub(crate) struct ConnectionRow {
     operations: String,
     credentials: Option<Vec<u8>>,
     credentials_version: i64,
+    account_id: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -152,6 +168,7 @@ impl ConnectionRow {
             owner_id: self.owner_id,
             credentials,
             credentials_version: self.credentials_version,
+            account_id: self.account_id,
             created_at: from_ms(self.created_at)?,
             updated_at: from_ms(self.updated_at)?,
         })
@@ -162,7 +179,7 @@ impl ConnectionRow {
 macro_rules! columns {
     () => {
         "id, tenant_id, connector_id, owner_id, status, operations, credentials, \
-         credentials_version, created_at, updated_at"
+         credentials_version, account_id, created_at, updated_at"
     };
 }
 pub(crate) use columns;
@@ -310,12 +327,42 @@ impl Store {
         credentials: Option<&Credentials>,
         status: ConnectionStatus,
     ) -> Result<Connection, StoreError> {
+        self.write_credentials(id, credentials, status, None).await
+    }
+
+    /// Stores credentials the provider has just accepted, with the account it said they
+    /// belong to (`account_id`, `None` when it did not say): the connection becomes
+    /// `authorized`.
+    pub async fn set_verified_credentials(
+        &self,
+        id: &ConnectionId,
+        credentials: &Credentials,
+        account_id: Option<&str>,
+    ) -> Result<Connection, StoreError> {
+        self.write_credentials(
+            id,
+            Some(credentials),
+            ConnectionStatus::Authorized,
+            Some(account_id),
+        )
+        .await
+    }
+
+    /// `account`: `Some` sets the account (`Some(None)` clears it), `None` leaves it.
+    async fn write_credentials(
+        &self,
+        id: &ConnectionId,
+        credentials: Option<&Credentials>,
+        status: ConnectionStatus,
+        account: Option<Option<&str>>,
+    ) -> Result<Connection, StoreError> {
         let blob = credentials
             .map(|c| credentials::seal(self.keyring()?, id.as_str(), c))
             .transpose()?;
         let sql = concat!(
             "UPDATE connections SET credentials = $1, status = $2, \
-             credentials_version = credentials_version + 1, updated_at = $3 \
+             credentials_version = credentials_version + 1, updated_at = $3, \
+             account_id = CASE WHEN $5 THEN $6 ELSE account_id END \
              WHERE id = $4 RETURNING ",
             columns!()
         );
@@ -325,6 +372,8 @@ impl Store {
                 .bind(status.as_str())
                 .bind(now_ms())
                 .bind(id.as_str())
+                .bind(account.is_some())
+                .bind(account.flatten())
                 .fetch_optional(pool)
                 .await?
         });

@@ -135,17 +135,19 @@ impl Store {
         }
     }
 
-    /// Stores credentials obtained by an authorization (the OAuth callback): the connection
-    /// becomes `authorized` and `connection::authorized` is recorded, in one transaction.
+    /// Stores credentials obtained by an authorization (the OAuth callback), with the
+    /// provider account they belong to when known: the connection becomes `authorized`
+    /// and `connection::authorized` is recorded, in one transaction.
     pub async fn authorize_with(
         &self,
         id: &ConnectionId,
         credentials: &Credentials,
+        account_id: Option<&str>,
     ) -> Result<Connection, StoreError> {
         let blob = credentials::seal(self.keyring()?, id.as_str(), credentials)?;
         let sql = concat!(
             "UPDATE connections SET credentials = $1, status = $2, \
-             credentials_version = credentials_version + 1, updated_at = $3 \
+             credentials_version = credentials_version + 1, updated_at = $3, account_id = $5 \
              WHERE id = $4 RETURNING ",
             columns!()
         );
@@ -156,6 +158,7 @@ impl Store {
                 .bind(ConnectionStatus::Authorized.as_str())
                 .bind(now_ms())
                 .bind(id.as_str())
+                .bind(account_id)
                 .fetch_optional(&mut *tx)
                 .await?;
             let after = self.decode_connection(row.ok_or(StoreError::NotFound)?)?;

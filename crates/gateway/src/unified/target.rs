@@ -250,7 +250,7 @@ impl Target {
         state
             .proxy
             .limiter
-            .acquire(&self.connection.id, None)
+            .acquire(&self.connection.limit_key(), None)
             .await
             .map_err(rate_limited)
     }
