@@ -23,7 +23,6 @@ fn path_form(path: &str) -> String {
     format!("/v1/proxy/dialpad/acme{path}")
 }
 
-/// Every request the sandbox counted on Dialpad's routes and its probes.
 /// Requests the sandbox counted, leaving out the webhook reconciler's own calls (it lists
 /// and sets up Dialpad webhooks in the background whenever a connection changes).
 async fn sandbox_total(world: &World) -> u64 {
@@ -41,6 +40,16 @@ async fn sandbox_total(world: &World) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+/// Requests the sandbox counted on `route` (e.g. `GET /api/v2/call/{id}`), whatever their
+/// status, with the counters themselves for an assertion's message.
+async fn route_total(world: &World, route: &str) -> (u64, Value) {
+    let counted = world.counters().await["requests"][route].clone();
+    let total = counted.as_object().map_or(0, |by_status| {
+        by_status.values().map(|n| n.as_u64().unwrap()).sum()
+    });
+    (total, counted)
 }
 
 /// Sends `target` as the request line's target, byte for byte (reqwest would normalise
@@ -559,13 +568,7 @@ async fn connections_to_one_dialpad_company_share_its_limits() {
         refused.err(429, "RATE_LIMITED");
     }
     // Dialpad saw the 10 its limit allows, never an 11th.
-    let counted = world.counters().await["requests"]["GET /api/v2/call/{id}"].clone();
-    let total: u64 = counted
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|n| n.as_u64().unwrap())
-        .sum();
+    let (total, counted) = route_total(&world, "GET /api/v2/call/{id}").await;
     assert_eq!(total, 10, "{counted}");
 }
 
@@ -588,12 +591,6 @@ async fn a_wait_beyond_the_bound_is_refused_at_once_with_retry_after() {
         .unwrap();
     assert!((50..=66).contains(&retry_after), "{retry_after}");
     refused.err(429, "RATE_LIMITED");
-    let counted = world.counters().await["requests"]["GET /api/v2/call/{id}"].clone();
-    let total: u64 = counted
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|n| n.as_u64().unwrap())
-        .sum();
+    let (total, counted) = route_total(&world, "GET /api/v2/call/{id}").await;
     assert_eq!(total, 10, "{counted}");
 }

@@ -185,36 +185,19 @@ pub fn openapi_json() -> String {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// What serves every request: the middleware stack over the routes.
-pub trait Service:
-    tower::Service<
-        Request<axum::body::Body>,
-        Response = axum::response::Response,
-        Error = std::convert::Infallible,
-        Future: Send + 'static,
-    > + Clone
-    + Send
-    + Sync
-    + 'static
-{
-}
-
-impl<S> Service for S where
-    S: tower::Service<
-            Request<axum::body::Body>,
-            Response = axum::response::Response,
-            Error = std::convert::Infallible,
-            Future: Send + 'static,
-        > + Clone
-        + Send
-        + Sync
-        + 'static
-{
-}
-
 /// Every route over `state`, with the middleware stack. Not wrapped in a `Router` itself:
 /// the stack is served as it is, without a router whose only route is the fallback.
-pub fn router(state: AppState) -> impl Service {
+pub fn router(
+    state: AppState,
+) -> impl tower::Service<
+    Request<axum::body::Body>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send + 'static,
+> + Clone
++ Send
++ Sync
++ 'static {
     let max_body = state.config.max_body_bytes;
     let api = Router::new()
         .route(

@@ -59,9 +59,14 @@ const REQUEST_ID: &str = "x-request-id";
     security(("secretKey" = []), ("apiKeyPair" = []))
 )]
 pub async fn proxy(State(state): State<AppState>, tenant: Tenant, request: Request) -> Response {
+    forwarded(&state, &tenant, request).await
+}
+
+/// The call forwarded, or the error it met as our error body.
+async fn forwarded(state: &AppState, tenant: &Tenant, request: Request) -> Response {
     // Boxed: the call's future (refreshes, database writes) is large, and every layer
     // above would otherwise move it.
-    match Box::pin(forward(&state, &tenant, request)).await {
+    match Box::pin(forward(state, tenant, request)).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
@@ -103,10 +108,7 @@ async fn authenticated(state: &AppState, request: Request) -> Response {
         Ok(tenant) => tenant,
         Err(error) => return error.into_response(),
     };
-    match Box::pin(forward(state, &tenant, Request::from_parts(parts, body))).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+    forwarded(state, &tenant, Request::from_parts(parts, body)).await
 }
 
 /// The connection and the provider path a call names.
