@@ -16,6 +16,7 @@ use crate::metrics::Metrics;
 use crate::proxy::{Proxy, ProxyConfig};
 use crate::registry::Connectors;
 use crate::reports::Reports;
+use crate::serving::HttpWorkers;
 use crate::sessions::SessionKey;
 use crate::store::Store;
 use crate::tokens::TokenManager;
@@ -36,6 +37,8 @@ pub struct AppConfig {
     pub hardening: Hardening,
     /// The raw proxy and the rate limiter.
     pub proxy: ProxyConfig,
+    /// Which threads serve connections.
+    pub http_workers: HttpWorkers,
 }
 
 impl Default for AppConfig {
@@ -46,6 +49,7 @@ impl Default for AppConfig {
             session_key: SessionKey::default(),
             hardening: Hardening::default(),
             proxy: ProxyConfig::default(),
+            http_workers: HttpWorkers::default(),
         }
     }
 }
@@ -181,19 +185,13 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        use axum::serve::ListenerExt as _;
-        // Answers are written as headers then body; without TCP_NODELAY a small answer can
-        // wait on the client's delayed ACK (Nagle).
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
-            }
-        });
-        let service = axum::ServiceExt::<axum::extract::Request>::into_make_service(
+        let workers = self.state.config.http_workers;
+        crate::serving::serve(
+            self.listener,
             crate::http::router(self.state),
-        );
-        axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await
+            workers,
+            shutdown,
+        )
+        .await
     }
 }

@@ -19,6 +19,7 @@ pub mod proxy;
 pub mod registry;
 pub mod reports;
 pub mod server;
+pub mod serving;
 pub mod sessions;
 pub mod store;
 pub mod tokens;

@@ -47,6 +47,8 @@ pub struct GatewayOptions {
     pub proxy: crate::proxy::ProxyConfig,
     /// Webhook delivery (retry schedule, timeouts, SSRF policy, workers).
     pub webhooks: WebhooksConfig,
+    /// Which threads serve HTTP connections (one per core by default).
+    pub http_workers: crate::serving::HttpWorkers,
 }
 
 /// How the gateway onboards end users: its Dialpad OAuth app and its session key.
@@ -236,6 +238,7 @@ pub async fn start_with_store(
             .proxy
             .clone()
             .with_upstream("dialpad", &options.dialpad_base_url),
+        http_workers: options.http_workers,
         ..AppConfig::default()
     };
     // The public URL defaults to the bound address, known only after binding; the OAuth

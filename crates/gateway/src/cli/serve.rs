@@ -18,6 +18,7 @@ use crate::http::limits::{CorsOrigins, Hardening, RateLimit};
 use crate::proxy::ProxyConfig;
 use crate::reports::ReportsConfig;
 use crate::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
+use crate::serving::HttpWorkers;
 use crate::sessions::{MAX_TTL_SECS, SessionKey};
 use crate::store::{ConnectionStatus, Credentials, Store};
 use crate::webhooks::WebhooksConfig;
@@ -93,6 +94,11 @@ pub struct ServeArgs {
     /// tokens are headers, never cookies), a comma-separated list of origins, or `none`.
     #[arg(long, env = "PATCHBAY_CORS_ALLOWED_ORIGINS", default_value = "*")]
     pub cors_allowed_origins: CorsOrigins,
+    /// Threads serving HTTP connections, each a single-threaded runtime serving its
+    /// connections start to end (the fewest-loaded takes each new one); 0 serves them on
+    /// the shared work-stealing runtime instead. Default: one per core.
+    #[arg(long, env = "PATCHBAY_HTTP_WORKERS", default_value_t = default_http_workers())]
+    pub http_workers: usize,
     /// First look: run against an in-process Dialpad sandbox, with a demo tenant and an
     /// authorized `dialpad`/`demo` connection. Without PATCHBAY_ENCRYPTION_KEY, a
     /// development key is kept in --dev-key-file.
@@ -127,6 +133,13 @@ pub struct ServeArgs {
     /// How often the poller reads what Dialpad does not push, in seconds (default: off).
     #[arg(long, env = "PATCHBAY_WEBHOOK_POLL_INTERVAL_SECS")]
     pub webhook_poll_interval_secs: Option<u64>,
+}
+
+fn default_http_workers() -> usize {
+    match HttpWorkers::per_core() {
+        HttpWorkers::Dedicated(count) => count,
+        HttpWorkers::Shared => 0,
+    }
 }
 
 impl ServeArgs {
@@ -213,6 +226,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
             ..ProxyConfig::default()
         },
         webhooks: args.webhooks(),
+        http_workers: HttpWorkers::from_count(args.http_workers),
     })
     .await
     .map_err(|e| CliError::Serve(super::error_chain(&e)))?;

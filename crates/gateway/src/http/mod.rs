@@ -342,53 +342,63 @@ pub fn router(
             health::count,
         ))
         .with_state(state.clone());
-    let app = Dispatch { state, router: app };
     // These wrap the router once rather than each route (`Router::layer` boxes every route
     // in every layer, and a request then clones and boxes each of them): measured with
     // callgrind on the proxy route. Outermost first on the way in: the id is set, then the
     // request is traced with it, and the id is copied onto the response last.
-    ServiceBuilder::new()
+    let ids = SequentialRequestId::new();
+    let stack = ServiceBuilder::new()
         // axum serves bodies of one type: the trace layer's wrapper is boxed into it.
         .map_response(|response: axum::http::Response<_>| response.map(axum::body::Body::new))
-        .layer(SetRequestIdLayer::new(
-            REQUEST_ID,
-            SequentialRequestId::new(),
-        ))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let id = req
-                    .headers()
-                    .get(&REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                // Filled in by the extractors and handlers that learn them (`span` module).
-                tracing::info_span!(
-                    "request",
-                    method = %req.method(),
-                    path = %req.uri().path(),
-                    request_id = %id,
-                    tenant = tracing::field::Empty,
-                    connection = tracing::field::Empty,
-                    model = tracing::field::Empty,
-                    operation = tracing::field::Empty,
-                )
-            }),
-        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, ids.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(DefaultBodyLimit::max(max_body))
-        .service(app)
+        .service(app);
+    Front { state, ids, stack }
 }
 
-/// Sends proxied calls (`/v1/proxy/…`) to [`proxy::serve`] and everything else to the
-/// router. The proxy's route stays in the router too (for the OpenAPI document and the
-/// route table), but is never reached there.
+/// The span every request is served in, filled in by the extractors and handlers that
+/// learn the rest (`span` module).
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id,
+        tenant = tracing::field::Empty,
+        connection = tracing::field::Empty,
+        model = tracing::field::Empty,
+        operation = tracing::field::Empty,
+    )
+}
+
+/// Sends proxied calls (`/v1/proxy/…`) straight to [`proxy::serve`], doing what the
+/// middleware stack does for them (the request id, set when the caller sent none and
+/// returned on the answer, and the request's span), and everything else through the stack
+/// and the router (the trace layer's debug events aside). The stack's generic layers, each with its own future and body wrapper,
+/// cost a proxied call more than the steps themselves. The proxy's route stays in the
+/// router too (for the OpenAPI document and the route table), but is never reached there.
 #[derive(Clone)]
-struct Dispatch {
+struct Front<S> {
     state: AppState,
-    router: Router,
+    ids: SequentialRequestId,
+    stack: S,
 }
 
-impl tower::Service<Request<axum::body::Body>> for Dispatch {
+impl<S> tower::Service<Request<axum::body::Body>> for Front<S>
+where
+    S: tower::Service<
+            Request<axum::body::Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        >,
+{
     type Response = axum::response::Response;
     type Error = std::convert::Infallible;
     type Future = futures_util::future::Either<
@@ -399,27 +409,56 @@ impl tower::Service<Request<axum::body::Body>> for Dispatch {
                     + 'static,
             >,
         >,
-        <Router as tower::Service<Request<axum::body::Body>>>::Future,
+        S::Future,
     >;
 
     fn poll_ready(
         &mut self,
-        _: &mut std::task::Context<'_>,
+        cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Result<(), Self::Error>> {
-        // Both sides are always ready (a router is).
-        std::task::Poll::Ready(Ok(()))
+        self.stack.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<axum::body::Body>) -> Self::Future {
+    fn call(&mut self, mut request: Request<axum::body::Body>) -> Self::Future {
         use futures_util::future::Either;
-        if proxy::is_proxied(request.uri().path()) {
-            let state = self.state.clone();
-            Either::Left(Box::pin(
-                async move { Ok(proxy::serve(state, request).await) },
-            ))
-        } else {
-            Either::Right(tower::Service::call(&mut self.router, request))
+        use tracing::Instrument as _;
+        if !proxy::is_proxied(request.uri().path()) {
+            return Either::Right(self.stack.call(request));
         }
+        let id = match request.headers().get(&REQUEST_ID) {
+            Some(id) => Some(id.clone()),
+            None => {
+                let id = self
+                    .ids
+                    .make_request_id(&request)
+                    .map(RequestId::into_header_value);
+                if let Some(id) = &id {
+                    request.headers_mut().insert(REQUEST_ID, id.clone());
+                }
+                id
+            }
+        };
+        let span = request_span(&request);
+        let state = self.state.clone();
+        Either::Left(Box::pin(
+            async move {
+                let started = std::time::Instant::now();
+                let mut response = proxy::serve(state, request).await;
+                // As the trace layer does for the other routes: a 5xx is logged.
+                if response.status().is_server_error() {
+                    tracing::error!(
+                        status = response.status().as_u16(),
+                        latency_ms = started.elapsed().as_millis(),
+                        "response failed"
+                    );
+                }
+                if let Some(id) = id {
+                    response.headers_mut().entry(REQUEST_ID).or_insert(id);
+                }
+                Ok(response)
+            }
+            .instrument(span),
+        ))
     }
 }
 

@@ -83,7 +83,7 @@ pub fn is_proxied(path: &str) -> bool {
 /// router: the same steps the router's route would take (the tenant's key, the call, the
 /// request timeout, the request's metrics under [`ROUTE`]), without the router's per-route
 /// layers, extractor machinery and boxed futures, which cost a proxied GET as much as the
-/// forwarding itself. `Dispatch` (in `http`) sends every path [`is_proxied`] accepts here.
+/// forwarding itself. `Front` (in `http`) sends every path [`is_proxied`] accepts here.
 pub async fn serve(state: AppState, request: Request) -> Response {
     let started = Instant::now();
     let method = request.method().clone();

@@ -17,6 +17,7 @@ use patchbay_gateway::http::limits::Hardening;
 use patchbay_gateway::proxy::ProxyConfig;
 use patchbay_gateway::reports::ReportsConfig;
 use patchbay_gateway::server::{DialpadApp, GatewayOptions, Onboarding, RunningGateway, start};
+use patchbay_gateway::serving::HttpWorkers;
 use patchbay_gateway::webhooks::WebhooksConfig;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
@@ -232,6 +233,7 @@ impl World {
             hardening: Hardening::default(),
             proxy,
             webhooks: fast_webhooks(),
+            http_workers: HttpWorkers::default(),
         };
         tune(&mut options);
         let gateway = start(options).await.unwrap();
