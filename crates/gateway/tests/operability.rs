@@ -128,6 +128,37 @@ async fn every_answer_carries_a_request_id_and_a_given_one_is_kept() {
         .await
         .unwrap();
     assert_eq!(answer.headers()["x-request-id"], "req-from-caller-42");
+    // Proxied calls take another path through the gateway: the same rules.
+    let proxied = format!("{url}/v1/proxy/dialpad/acme/api/v2/company");
+    let answer = world
+        .raw
+        .get(&proxied)
+        .bearer_auth(&world.tenant.secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let id = answer.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    // UUID-shaped, and not the id of the call before.
+    assert_eq!(id.len(), 36, "{id}");
+    assert!(
+        id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    assert_ne!(id, generated);
+    let answer = world
+        .raw
+        .get(&proxied)
+        .bearer_auth(&world.tenant.secret)
+        .header("x-request-id", "req-from-caller-43")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["x-request-id"], "req-from-caller-43");
 }
 
 #[tokio::test]

@@ -310,7 +310,14 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
                     attempt += 1;
                     continue;
                 }
-                tracing::warn!(error = %super::error::chain(&e), "proxied call failed");
+                tracing::warn!(
+                    method = %method,
+                    path = %uri.path(),
+                    request_id = request_id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
+                    connection = %connection.id,
+                    error = %super::error::chain(&e),
+                    "proxied call failed"
+                );
                 return Err(ApiError::new(
                     ErrorCode::UpstreamUnavailable,
                     format!("{provider} could not be reached"),

@@ -6,39 +6,41 @@
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1, plus the `Proxy-*` family and `Keep-Alive`).
-const HOP_BY_HOP: [HeaderName; 8] = [
-    header::CONNECTION,
-    HeaderName::from_static("keep-alive"),
-    header::PROXY_AUTHENTICATE,
-    header::PROXY_AUTHORIZATION,
-    header::TE,
-    header::TRAILER,
-    header::TRANSFER_ENCODING,
-    header::UPGRADE,
-];
-
-/// The gateway's own request headers, never forwarded.
-const OWN: [HeaderName; 8] = [
-    header::HOST,
-    // hyper answers `100 Continue` to the caller itself; the upstream request has no wait.
-    header::EXPECT,
-    header::AUTHORIZATION,
-    header::COOKIE,
-    HeaderName::from_static("x-api-key"),
-    HeaderName::from_static("x-api-secret"),
-    HeaderName::from_static("x-connector-id"),
-    HeaderName::from_static("x-owner-id"),
-];
-
-/// `x-session-token`, every `x-patchbay-*` header (the proxy's own switches), and any
-/// other `proxy-*` header (hop-by-hop by convention).
-fn is_own_extension(name: &HeaderName) -> bool {
-    let name = name.as_str();
-    name == "x-session-token" || name.starts_with("x-patchbay-") || name.starts_with("proxy-")
+/// Names are compared as the lower-case strings they are: a `const` array of
+/// `HeaderName`s would be built and dropped at every use.
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+    )
 }
 
-fn is_hop_by_hop(name: &HeaderName) -> bool {
-    HOP_BY_HOP.contains(name)
+/// The gateway's own request headers, never forwarded: `Host`, `Expect` (hyper answers
+/// `100 Continue` to the caller itself; the upstream request has no wait), the caller's
+/// credentials and connection selectors, `x-session-token`, every `x-patchbay-*` header
+/// (the proxy's own switches), and any other `proxy-*` header (hop-by-hop by convention).
+fn is_own(name: &HeaderName) -> bool {
+    let name = name.as_str();
+    matches!(
+        name,
+        "host"
+            | "expect"
+            | "authorization"
+            | "cookie"
+            | "x-api-key"
+            | "x-api-secret"
+            | "x-connector-id"
+            | "x-owner-id"
+            | "x-session-token"
+    ) || name.starts_with("x-patchbay-")
+        || name.starts_with("proxy-")
 }
 
 /// Removes every header `doomed` picks, and those the `Connection` header lists. The map
@@ -73,7 +75,7 @@ fn strip(headers: &mut HeaderMap, doomed: impl Fn(&HeaderName) -> bool) {
 /// Turns the caller's headers into the upstream request's: strips what must not cross and
 /// presents `authorization` (the connection's credential) instead.
 pub fn upstream_request(headers: &mut HeaderMap, authorization: HeaderValue) {
-    strip(headers, |name| OWN.contains(name) || is_own_extension(name));
+    strip(headers, is_own);
     headers.insert(header::AUTHORIZATION, authorization);
 }
 
