@@ -234,7 +234,7 @@ where
     async fn serve(self, tcp: TcpStream) {
         let service = TowerToHyperService::new(tower::ServiceExt::map_request(
             self.service,
-            |request: hyper::Request<Incoming>| request.map(Body::new),
+            |request: hyper::Request<Incoming>| request.map(|body| Body::new(Lingering::new(body))),
         ));
         let builder = Builder::new(TokioExecutor::new());
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(tcp), service);
@@ -256,6 +256,93 @@ where
             }
         }
         drop(self.closed);
+    }
+}
+
+/// A request body that, dropped before its end (an answer such as 413 or 401 sent without
+/// reading it), is read to its end and thrown away in the background, within bounds, as
+/// nginx's lingering close does. Closing a connection with unread data resets it: a caller
+/// still sending would see a broken pipe rather than the answer.
+struct Lingering {
+    body: Option<Incoming>,
+    ended: bool,
+}
+
+/// The most a dropped body is still read for, in bytes and in time.
+const LINGER_MAX_BYTES: u64 = 64 * 1024 * 1024;
+const LINGER_MAX_TIME: Duration = Duration::from_secs(10);
+
+impl Lingering {
+    fn new(body: Incoming) -> Self {
+        Self {
+            body: Some(body),
+            ended: false,
+        }
+    }
+}
+
+impl http_body::Body for Lingering {
+    type Data = bytes::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let Some(body) = self.body.as_mut() else {
+            return std::task::Poll::Ready(None);
+        };
+        let frame = std::pin::Pin::new(body).poll_frame(cx);
+        if matches!(frame, std::task::Poll::Ready(None | Some(Err(_)))) {
+            self.ended = true;
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ended
+            || self
+                .body
+                .as_ref()
+                .is_none_or(http_body::Body::is_end_stream)
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.as_ref().map_or_else(
+            || http_body::SizeHint::with_exact(0),
+            http_body::Body::size_hint,
+        )
+    }
+}
+
+impl Drop for Lingering {
+    fn drop(&mut self) {
+        use http_body::Body as _;
+        let Some(body) = self.body.take() else {
+            return;
+        };
+        if self.ended || body.is_end_stream() || body.size_hint().lower() > LINGER_MAX_BYTES {
+            return;
+        }
+        let Ok(runtime) = Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            use http_body_util::BodyExt as _;
+            let mut body = body;
+            let mut read = 0u64;
+            let _ = tokio::time::timeout(LINGER_MAX_TIME, async {
+                while read <= LINGER_MAX_BYTES {
+                    match body.frame().await {
+                        Some(Ok(frame)) => {
+                            read += frame.data_ref().map_or(0, |d| d.len() as u64);
+                        }
+                        _ => break,
+                    }
+                }
+            })
+            .await;
+        });
     }
 }
 

@@ -162,6 +162,39 @@ async fn every_answer_carries_a_request_id_and_a_given_one_is_kept() {
 }
 
 #[tokio::test]
+async fn a_body_over_the_limit_is_answered_413_while_the_caller_is_still_sending() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let world = World::start(1).await;
+    // 16 MiB against the 1 MiB limit: more than the sockets hold, so the answer comes back
+    // while the caller is still sending. The caller can send it all and read a 413; were
+    // the connection closed with the body unread, it would be reset (a broken pipe).
+    let size = 16 * 1024 * 1024;
+    let mut stream = tokio::net::TcpStream::connect(world.gateway.addr())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /v1/resources/genericContact HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
+         x-connector-id: dialpad\r\nx-owner-id: acme\r\ncontent-type: application/json\r\n\
+         content-length: {size}\r\nconnection: close\r\n\r\n",
+        world.gateway.addr(),
+        world.tenant.secret
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+        .write_all(&vec![b' '; size])
+        .await
+        .expect("the whole body is taken");
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .await
+        .expect("the answer is read");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("PAYLOAD_TOO_LARGE"), "{answer}");
+}
+
+#[tokio::test]
 async fn a_key_over_the_api_rate_limit_gets_429_with_retry_after_and_others_do_not() {
     let world = World::start_tuned(1, |o| {
         o.hardening.api_rate_limit = Some(RateSpec {

@@ -47,14 +47,9 @@ impl Outgoing {
         replay: usize,
         max: u64,
     ) -> Result<Self, BodyError> {
-        if let Some(declared) = declared.filter(|len| *len > max) {
-            // The answer goes back while the caller is still sending. Closing a socket
-            // with unread data resets it, and the caller would see a broken pipe rather
-            // than this 413: what it sends is read and thrown away, within bounds, as
-            // nginx's lingering close does.
-            if declared <= DRAIN_MAX_BYTES {
-                tokio::spawn(drain(body));
-            }
+        // The body is dropped unread: the server reads it out in the background (within
+        // bounds), so a caller still sending reads this 413 (`serving::Lingering`).
+        if declared.is_some_and(|len| len > max) {
             return Err(TooLarge { max }.into());
         }
         if body.is_end_stream() {
@@ -92,21 +87,6 @@ impl Outgoing {
             Self::Streaming(body) => body.take().unwrap_or_else(Body::empty),
         }
     }
-}
-
-/// The largest refused body still read to its end, so the caller sees the answer.
-const DRAIN_MAX_BYTES: u64 = 256 * 1024 * 1024;
-
-/// How long a refused body is read for, at most.
-const DRAIN_MAX_TIME: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Reads `body` to its end (or for [`DRAIN_MAX_TIME`]), throwing it away.
-async fn drain(body: Body) {
-    let mut stream = body.into_data_stream();
-    let _ = tokio::time::timeout(DRAIN_MAX_TIME, async {
-        while let Some(Ok(_)) = stream.next().await {}
-    })
-    .await;
 }
 
 /// Whether an upstream failure was the body going over the limit while streaming.
