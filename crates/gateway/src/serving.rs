@@ -119,23 +119,34 @@ impl Drop for Live {
     }
 }
 
+/// What [`serve`] serves: the gateway's routes, or anything shaped like them.
+pub trait HttpService:
+    tower::Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> HttpService for S where
+    S: tower::Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Serves `service` on every connection `listener` accepts until `shutdown` resolves, then
 /// lets the connections finish what they are serving (each is told to close once idle) and
 /// returns when the last has closed.
-pub async fn serve<S>(
+pub async fn serve<S: HttpService>(
     listener: TcpListener,
     service: S,
     workers: HttpWorkers,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()>
-where
-    S: tower::Service<Request, Response = Response, Error = Infallible>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
-{
+) -> std::io::Result<()> {
     let workers = match workers {
         HttpWorkers::Shared => Vec::new(),
         HttpWorkers::Dedicated(count) => self::workers(count)?,
@@ -144,20 +155,12 @@ where
 }
 
 /// [`serve`] on `workers` (none: on the calling runtime).
-async fn serve_on<S>(
+async fn serve_on<S: HttpService>(
     listener: TcpListener,
     service: S,
     workers: Vec<(Handle, Arc<AtomicUsize>)>,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()>
-where
-    S: tower::Service<Request, Response = Response, Error = Infallible>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
-{
+) -> std::io::Result<()> {
     // Dropped when shutdown begins: every connection then closes once idle.
     let (stop_tx, stop_rx) = watch::channel(());
     tokio::spawn(async move {
@@ -226,11 +229,7 @@ struct Connection<S> {
     closed: watch::Receiver<()>,
 }
 
-impl<S> Connection<S>
-where
-    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
+impl<S: HttpService> Connection<S> {
     async fn serve(self, tcp: TcpStream) {
         let service = TowerToHyperService::new(tower::ServiceExt::map_request(
             self.service,
