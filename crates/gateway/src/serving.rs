@@ -72,6 +72,7 @@ impl Default for HttpWorkers {
 }
 
 /// One HTTP worker: its runtime and how many connections it is serving.
+#[derive(Clone)]
 struct Worker {
     handle: Handle,
     live: Arc<AtomicUsize>,
@@ -94,7 +95,7 @@ fn start_worker(index: usize) -> std::io::Result<Worker> {
 }
 
 /// The process's HTTP workers, started as they are first needed.
-fn workers(count: usize) -> std::io::Result<Vec<(Handle, Arc<AtomicUsize>)>> {
+fn workers(count: usize) -> std::io::Result<Vec<Worker>> {
     static WORKERS: OnceLock<Mutex<Vec<Worker>>> = OnceLock::new();
     let mut workers = WORKERS
         .get_or_init(Mutex::default)
@@ -104,10 +105,7 @@ fn workers(count: usize) -> std::io::Result<Vec<(Handle, Arc<AtomicUsize>)>> {
         let worker = start_worker(workers.len())?;
         workers.push(worker);
     }
-    Ok(workers[..count]
-        .iter()
-        .map(|w| (w.handle.clone(), w.live.clone()))
-        .collect())
+    Ok(workers[..count].to_vec())
 }
 
 /// Counts a connection against its worker until dropped.
@@ -165,7 +163,7 @@ pub async fn serve<S: HttpService>(
 async fn serve_on<S: HttpService>(
     listener: TcpListener,
     service: S,
-    workers: Vec<(Handle, Arc<AtomicUsize>)>,
+    workers: Vec<Worker>,
     header_read_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -199,9 +197,9 @@ async fn serve_on<S: HttpService>(
             closed: closed_rx.clone(),
             header_read_timeout,
         };
-        let Some((handle, live)) = workers
+        let Some(worker) = workers
             .iter()
-            .min_by_key(|(_, live)| live.load(Ordering::Relaxed))
+            .min_by_key(|w| w.live.load(Ordering::Relaxed))
         else {
             tokio::spawn(connection.serve(tcp));
             continue;
@@ -214,8 +212,8 @@ async fn serve_on<S: HttpService>(
                 continue;
             }
         };
-        let live = Live::new(live);
-        handle.spawn(async move {
+        let live = Live::new(&worker.live);
+        worker.handle.spawn(async move {
             let _live = live;
             match TcpStream::from_std(tcp) {
                 Ok(tcp) => connection.serve(tcp).await,
@@ -411,15 +409,16 @@ mod tests {
         })
     }
 
-    async fn start(
-        workers: HttpWorkers,
-        delay: Duration,
-    ) -> (
+    /// A server under test: its address, its stop switch, its task, and a signal each
+    /// time a request arrives.
+    type Started = (
         SocketAddr,
         oneshot::Sender<()>,
         tokio::task::JoinHandle<std::io::Result<()>>,
         Arc<Notify>,
-    ) {
+    );
+
+    async fn start(workers: HttpWorkers, delay: Duration) -> Started {
         start_with(workers, delay, HEADER_READ_TIMEOUT).await
     }
 
@@ -427,12 +426,7 @@ mod tests {
         workers: HttpWorkers,
         delay: Duration,
         header_read_timeout: Duration,
-    ) -> (
-        SocketAddr,
-        oneshot::Sender<()>,
-        tokio::task::JoinHandle<std::io::Result<()>>,
-        Arc<Notify>,
-    ) {
+    ) -> Started {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -440,12 +434,7 @@ mod tests {
         // Workers of the test's own, so other tests' connections do not count.
         let workers = match workers {
             HttpWorkers::Shared => Vec::new(),
-            HttpWorkers::Dedicated(count) => (0..count)
-                .map(|i| {
-                    let w = start_worker(i).unwrap();
-                    (w.handle, w.live)
-                })
-                .collect(),
+            HttpWorkers::Dedicated(count) => (0..count).map(|i| start_worker(i).unwrap()).collect(),
         };
         let served = tokio::spawn(serve_on(
             listener,

@@ -383,7 +383,7 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
 /// Sends proxied calls (`/v1/proxy/…`) straight to [`proxy::serve`], doing what the
 /// middleware stack does for them (the request id, set when the caller sent none and
 /// returned on the answer, and the request's span), and everything else through the stack
-/// and the router (the trace layer's debug events aside). The stack's generic layers, each with its own future and body wrapper,
+/// and the router (the trace layer's debug events aside; `proxy::serve` logs a 5xx). The stack's generic layers, each with its own future and body wrapper,
 /// cost a proxied call more than the steps themselves. The proxy's route stays in the
 /// router too (for the OpenAPI document and the route table), but is never reached there.
 ///
@@ -457,22 +457,10 @@ where
         // proxied call about a tenth of its CPU time. The lines the proxy logs for a call
         // (a 5xx below, an upstream failure in `proxy`) name it themselves.
         let span = tracing::debug_span!("request", request_id = ?id);
-        let (method, uri) = (request.method().clone(), request.uri().clone());
         let state = shared.state.clone();
         Either::Left(Box::pin(
             async move {
                 let mut response = proxy::serve(state, request).await;
-                let request_id = id.as_ref().and_then(|id| id.to_str().ok()).unwrap_or("");
-                // As the trace layer does for the other routes: a 5xx is logged.
-                if response.status().is_server_error() {
-                    tracing::error!(
-                        method = %method,
-                        path = %uri.path(),
-                        request_id = ?request_id,
-                        status = response.status().as_u16(),
-                        "response failed"
-                    );
-                }
                 if let Some(id) = id {
                     response.headers_mut().entry(REQUEST_ID).or_insert(id);
                 }

@@ -87,11 +87,24 @@ pub fn is_proxied(path: &str) -> bool {
 pub async fn serve(state: AppState, request: Request) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
+    let uri = request.uri().clone();
+    let request_id = request.headers().get(REQUEST_ID).cloned();
     let limit = state.config.hardening.request_timeout;
     let response = match tokio::time::timeout(limit, authenticated(&state, request)).await {
         Ok(response) => response,
         Err(_) => super::limits::timed_out(limit),
     };
+    // As the trace layer does for the other routes: a 5xx is logged, naming the call (the
+    // proxy's span is at debug level).
+    if response.status().is_server_error() {
+        tracing::error!(
+            method = %method,
+            path = %uri.path(),
+            request_id = request_id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
+            status = response.status().as_u16(),
+            "response failed"
+        );
+    }
     state.metrics.http_request_template(
         &method,
         ROUTE,
