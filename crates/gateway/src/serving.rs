@@ -78,16 +78,35 @@ struct Worker {
     live: Arc<AtomicUsize>,
 }
 
+thread_local! {
+    static EVENT_LOOP: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Which event loop the calling thread runs: a number of its own on each HTTP worker, and
+/// `0` on every other thread (the shared runtime's threads share one reactor).
+///
+/// A socket is registered with the reactor of the thread that opened it. Used from a task
+/// on another worker, every readiness event it raises crosses threads (a wake through an
+/// eventfd, the other loop woken to pass it on), so pools of sockets are kept per loop.
+pub fn event_loop() -> usize {
+    EVENT_LOOP.with(std::cell::Cell::get)
+}
+
 /// A worker: a thread running a single-threaded runtime for as long as the process lives.
 fn start_worker(index: usize) -> std::io::Result<Worker> {
+    static NEXT_LOOP: AtomicUsize = AtomicUsize::new(1);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let handle = runtime.handle().clone();
+    let event_loop = NEXT_LOOP.fetch_add(1, Ordering::Relaxed);
     std::thread::Builder::new()
         .name(format!("patchbay-http-{index}"))
         // Runs the connections spawned onto it.
-        .spawn(move || runtime.block_on(std::future::pending::<()>()))?;
+        .spawn(move || {
+            EVENT_LOOP.with(|current| current.set(event_loop));
+            runtime.block_on(std::future::pending::<()>());
+        })?;
     Ok(Worker {
         handle,
         live: Arc::default(),

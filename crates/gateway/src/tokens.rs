@@ -38,6 +38,8 @@ pub struct Held {
     pub credentials: Credentials,
     /// When they were obtained (or last written), to size the refresh margin.
     pub since: DateTime<Utc>,
+    /// `Authorization: Bearer …`, built on first use (see [`Held::authorization`]).
+    authorization: std::sync::OnceLock<Option<axum::http::HeaderValue>>,
 }
 
 impl Held {
@@ -46,7 +48,27 @@ impl Held {
             version: connection.credentials_version,
             credentials,
             since: connection.updated_at,
+            authorization: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The `Authorization` header a raw call presents (`Bearer <token or key>`), marked
+    /// sensitive; built once per credentials, since the same ones serve many calls. `None`
+    /// when the credential cannot be a header value.
+    pub fn authorization(&self) -> Option<axum::http::HeaderValue> {
+        self.authorization
+            .get_or_init(|| {
+                let credential = self.credential();
+                let secret = credential.expose_secret();
+                let mut value = Vec::with_capacity(7 + secret.len());
+                value.extend_from_slice(b"Bearer ");
+                value.extend_from_slice(secret.as_bytes());
+                let mut value =
+                    axum::http::HeaderValue::from_maybe_shared(bytes::Bytes::from(value)).ok()?;
+                value.set_sensitive(true);
+                Some(value)
+            })
+            .clone()
     }
 
     /// What a call presents.
@@ -155,12 +177,27 @@ impl TokenManager {
     /// The credentials to call `connection` with now: the newest known, refreshed first when
     /// they expire within the margin. No database work unless a refresh is due.
     pub async fn current(&self, connection: &Connection) -> Result<Arc<Held>, TokenError> {
-        let stored = Held::of(connection).ok_or_else(|| TokenError::Unauthorized {
-            reason: "the connection holds no credentials".into(),
-        })?;
+        if connection.credentials.is_none() {
+            return Err(TokenError::Unauthorized {
+                reason: "the connection holds no credentials".into(),
+            });
+        }
+        // The newest known are kept, so calls share one `Held` (and its built header)
+        // rather than copying the credentials out of the connection each time.
         let held = match self.latest.get(&connection.id).await {
-            Some(newer) if newer.version > stored.version => newer,
-            _ => Arc::new(stored),
+            Some(known) if known.version >= connection.credentials_version => known,
+            _ => {
+                let stored =
+                    Arc::new(
+                        Held::of(connection).ok_or_else(|| TokenError::Unauthorized {
+                            reason: "the connection holds no credentials".into(),
+                        })?,
+                    );
+                self.latest
+                    .insert(connection.id.clone(), Arc::clone(&stored))
+                    .await;
+                stored
+            }
         };
         if held.refreshable() && held.due(Utc::now()) {
             // Boxed: rare, and its future is large; callers' futures stay small.

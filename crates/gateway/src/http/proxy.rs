@@ -216,10 +216,8 @@ async fn connection(
 }
 
 fn bearer(held: &Held) -> ApiResult<HeaderValue> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", held.credential().expose_secret()))
-        .map_err(|_| ApiError::internal("the stored credential is not a valid header value"))?;
-    value.set_sensitive(true);
-    Ok(value)
+    held.authorization()
+        .ok_or_else(|| ApiError::internal("the stored credential is not a valid header value"))
 }
 
 async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResult<Response> {
@@ -270,6 +268,7 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
         .get(&selection.connector_id)
         .map_or("The provider", |c| c.descriptor().name);
 
+    let answer_bounded = config.response_timeout < state.config.hardening.request_timeout;
     let started = Instant::now();
     let mut attempt = 1;
     let mut refreshed = false;
@@ -277,7 +276,7 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
         state
             .proxy
             .limiter
-            .acquire(&connection.limit_key(), operation)
+            .acquire_for(&connection, operation)
             .await
             .map_err(rate_limited)?;
         let replayable = outgoing.replayable();
@@ -289,7 +288,13 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
         } else {
             std::mem::take(&mut headers)
         };
-        let answer = tokio::time::timeout(config.response_timeout, upstream.send(request)).await;
+        // The whole call is bounded by the request timeout (`serve`): a timer for the
+        // answer alone is armed only when it would fire first.
+        let answer = if answer_bounded {
+            tokio::time::timeout(config.response_timeout, upstream.send(request)).await
+        } else {
+            Ok(upstream.send(request).await)
+        };
         let retry_wait = |retry_after| {
             (may_retry && replayable)
                 .then(|| config.retry.wait(attempt, started.elapsed(), retry_after))

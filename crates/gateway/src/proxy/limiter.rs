@@ -99,6 +99,19 @@ impl Limiter {
         self
     }
 
+    /// [`Limiter::acquire`] under the connection's company (`Connection::limit_key`, built
+    /// only when the limiter runs).
+    pub async fn acquire_for(
+        &self,
+        connection: &crate::store::Connection,
+        operation: Option<(&'static str, Limit)>,
+    ) -> Result<(), Refused> {
+        if !self.enabled {
+            return Ok(());
+        }
+        self.acquire(&connection.limit_key(), operation).await
+    }
+
     /// Waits for a send slot under `key` (`Connection::limit_key`), charging the company
     /// window and, when given, the operation's (`operation_limit` of
     /// `patchbay_dialpad::limits`).

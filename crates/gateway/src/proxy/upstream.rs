@@ -37,7 +37,8 @@ pub struct UpstreamSettings {
     pub connect_timeout: Duration,
     /// An idle connection older than this is closed rather than reused.
     pub idle_timeout: Duration,
-    /// Idle connections kept per upstream; more are closed as they come back.
+    /// Idle connections kept per upstream and event loop; more are closed as they come
+    /// back.
     pub max_idle: usize,
 }
 
@@ -93,7 +94,11 @@ pub struct Upstream {
     settings: UpstreamSettings,
     tls: Option<TlsConnector>,
     http1: Builder,
-    idle: Mutex<Vec<Idle>>,
+    /// Idle connections, one pool per event loop (see [`crate::serving::event_loop`]): a
+    /// connection goes back to the pool of the loop that opened it, and a call takes one
+    /// from its own loop's pool, so its socket's events are handled by the thread that
+    /// runs the call.
+    idle: Box<[Mutex<Vec<Idle>>]>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -102,7 +107,7 @@ impl std::fmt::Debug for Upstream {
             .field("https", &self.https)
             .field("authority", &self.authority)
             .field("prefix", &self.prefix)
-            .field("idle", &self.idle.lock().len())
+            .field("idle", &self.idle_connections())
             .finish_non_exhaustive()
     }
 }
@@ -155,7 +160,11 @@ impl Upstream {
             settings,
             tls: tls.map(TlsConnector::from),
             http1,
-            idle: Mutex::new(Vec::new()),
+            // Event loops are numbered from 1 (the HTTP workers, one per core by default)
+            // after 0 (every other thread); more workers than this share pools.
+            idle: (0..=std::thread::available_parallelism().map_or(1, usize::from))
+                .map(|_| Mutex::new(Vec::new()))
+                .collect(),
         })
     }
 
@@ -171,7 +180,12 @@ impl Upstream {
 
     /// Idle connections held now.
     pub fn idle_connections(&self) -> usize {
-        self.idle.lock().len()
+        self.idle.iter().map(|pool| pool.lock().len()).sum()
+    }
+
+    /// The pool of the calling thread's event loop.
+    fn pool(&self) -> usize {
+        crate::serving::event_loop() % self.idle.len()
     }
 
     fn host_port(&self) -> String {
@@ -200,9 +214,22 @@ impl Upstream {
                 return Err(SendError::Http(e));
             }
             let mut answer = std::pin::pin!(conn.send.try_send_request(request));
+            let mut first = true;
             let outcome = poll_fn(|cx| {
                 // Only the driver completes the answer, and only when polled here: the
-                // answer itself is looked at quietly (see `quiet`).
+                // answer itself is looked at quietly (see `quiet`). The first poll hands
+                // the request over, and nothing can have come back yet. Later ones follow
+                // the socket: the driver runs quietly first, and is left this task's
+                // waker only if the answer is still incomplete. Taking the body's last
+                // frame wakes whatever waker the driver registered while reading it, even
+                // though the driver has finished with that body by then; were it this
+                // task's, the whole call would be polled again for nothing.
+                if !std::mem::take(&mut first) {
+                    conn.drive(&mut quiet());
+                    if let Poll::Ready(outcome) = answer.as_mut().poll(&mut quiet()) {
+                        return Poll::Ready(outcome);
+                    }
+                }
                 conn.drive(cx);
                 answer.as_mut().poll(&mut quiet())
             })
@@ -227,7 +254,7 @@ impl Upstream {
 
     /// The most recently used idle connection that is young enough.
     fn checkout(&self) -> Option<Conn> {
-        let mut idle = self.idle.lock();
+        let mut idle = self.idle[self.pool()].lock();
         let idle_timeout = self.settings.idle_timeout;
         // Newest last: if the newest is too old, every one is.
         match idle.pop() {
@@ -245,7 +272,7 @@ impl Upstream {
             return;
         }
         let now = Instant::now();
-        let mut idle = self.idle.lock();
+        let mut idle = self.idle[conn.pool].lock();
         // The oldest are first: drop those past the idle timeout while here.
         let stale = idle
             .iter()
@@ -306,6 +333,7 @@ impl Upstream {
                 send,
                 driver,
                 done: false,
+                pool: self.pool(),
             })
         };
         tokio::time::timeout(timeout, connect)
@@ -336,6 +364,8 @@ struct Conn {
     driver: Connection<TokioIo<Stream>, Body>,
     /// The driver has finished (the connection is closed or failed).
     done: bool,
+    /// The pool of the event loop its socket is registered with.
+    pool: usize,
 }
 
 impl Conn {
@@ -407,18 +437,24 @@ impl http_body::Body for Streamed {
     ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         let this = &mut *self;
         // The body is fed by the driver alone, and only when polled here: it is looked at
-        // quietly, and the driver (with this task's waker) is what waits for more.
-        let frame = match Pin::new(&mut this.body).poll_frame(&mut quiet()) {
-            Poll::Ready(frame) => frame,
-            Poll::Pending => {
-                if let Some(conn) = this.conn.as_mut() {
-                    conn.drive(cx);
-                } else {
-                    return Pin::new(&mut this.body).poll_frame(cx);
-                }
-                ready!(Pin::new(&mut this.body).poll_frame(&mut quiet()))
+        // quietly, and the driver (with this task's waker) is what waits for more. Taking
+        // a frame wakes the driver's waker (so it can send the next one); it is driven
+        // quietly first, so that this is a waker that does nothing whenever the frame was
+        // already on its way, as it is for most answers, rather than this task's, which
+        // would poll the whole call again for nothing.
+        let mut frame = Pin::new(&mut this.body).poll_frame(&mut quiet());
+        if frame.is_pending() {
+            let Some(conn) = this.conn.as_mut() else {
+                return Pin::new(&mut this.body).poll_frame(cx);
+            };
+            conn.drive(&mut quiet());
+            frame = Pin::new(&mut this.body).poll_frame(&mut quiet());
+            if frame.is_pending() {
+                conn.drive(cx);
+                frame = Pin::new(&mut this.body).poll_frame(&mut quiet());
             }
-        };
+        }
+        let frame = ready!(frame);
         match &frame {
             None => this.recycle(),
             Some(Err(_)) => this.conn = None,

@@ -250,7 +250,7 @@ impl Target {
         state
             .proxy
             .limiter
-            .acquire(&self.connection.limit_key(), None)
+            .acquire_for(&self.connection, None)
             .await
             .map_err(rate_limited)
     }
