@@ -113,6 +113,13 @@ fn start_worker(index: usize) -> std::io::Result<Worker> {
     })
 }
 
+/// A worker of its own (not one of the process's), for tests elsewhere in the crate that
+/// need another event loop: its runtime's handle.
+#[cfg(test)]
+pub(crate) fn private_worker() -> Handle {
+    start_worker(99).expect("a worker thread").handle
+}
+
 /// The process's HTTP workers, started as they are first needed.
 fn workers(count: usize) -> std::io::Result<Vec<Worker>> {
     static WORKERS: OnceLock<Mutex<Vec<Worker>>> = OnceLock::new();

@@ -687,6 +687,50 @@ mod tests {
         assert!(matches!(error, SendError::Tls { .. }), "{error:?}");
     }
 
+    #[tokio::test]
+    async fn idle_connections_are_reused_on_the_event_loop_that_opened_them() {
+        let (base, accepted) = server("ok", None).await;
+        let upstream = Arc::new(Upstream::new(&base, None, UpstreamSettings::default()).unwrap());
+        let pool_of = |worker: &tokio::runtime::Handle| {
+            let upstream = upstream.clone();
+            worker.spawn(async move { upstream.pool() })
+        };
+        let a = crate::serving::private_worker();
+        let pool_a = pool_of(&a).await.unwrap();
+        // Two event loops with pools of their own (more loops than pools share them).
+        let b = loop {
+            let b = crate::serving::private_worker();
+            if pool_of(&b).await.unwrap() != pool_a {
+                break b;
+            }
+        };
+        let call = |worker: &tokio::runtime::Handle| {
+            let upstream = upstream.clone();
+            worker.spawn(
+                async move { text(upstream.send(get(&upstream, "/x")).await.unwrap()).await },
+            )
+        };
+        let accepted = || accepted.load(std::sync::atomic::Ordering::SeqCst);
+        let authority = upstream.authority().to_str().unwrap().to_owned();
+        assert_eq!(
+            call(&a).await.unwrap(),
+            format!("ok GET /base/x HTTP/1.1 {authority}")
+        );
+        call(&a).await.unwrap();
+        assert_eq!(
+            accepted(),
+            1,
+            "the second call on the same loop reuses the connection"
+        );
+        // The idle connection belongs to the other loop: a call here opens its own.
+        call(&b).await.unwrap();
+        assert_eq!(accepted(), 2);
+        call(&b).await.unwrap();
+        call(&a).await.unwrap();
+        assert_eq!(accepted(), 2, "each loop reuses its own connection");
+        assert_eq!(upstream.idle_connections(), 2);
+    }
+
     fn get(upstream: &Upstream, path: &str) -> Request<Body> {
         Request::builder()
             .uri(format!("{}{path}", upstream.prefix()))
