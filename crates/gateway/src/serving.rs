@@ -116,6 +116,7 @@ fn start_worker(index: usize) -> std::io::Result<Worker> {
 /// A worker of its own (not one of the process's), for tests elsewhere in the crate that
 /// need another event loop: its runtime's handle.
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 pub(crate) fn private_worker() -> Handle {
     start_worker(99).expect("a worker thread").handle
 }
