@@ -37,6 +37,8 @@ fn key(tenant: &TenantId, connector_id: &str, owner_id: &str) -> Key {
 pub struct ConnectionCache {
     store: Store,
     cache: Cache<Key, Option<Arc<Connection>>>,
+    /// Bumped by every invalidation, so memos of cached reads are dropped too.
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for ConnectionCache {
@@ -54,9 +56,15 @@ impl ConnectionCache {
             store,
             cache: Cache::builder()
                 .max_capacity(100_000)
-                .time_to_live(CONNECTION_CACHE_TTL)
+                .time_to_live(CONNECTION_CACHE_TTL - crate::auth::MEMO_TTL)
                 .build(),
+            generation: Arc::default(),
         }
+    }
+
+    /// Changes whenever a cached read is forgotten ([`ConnectionCache::invalidate`]).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The tenant's connection (`connector_id`, `owner_id`), if it exists.
@@ -97,6 +105,9 @@ impl ConnectionCache {
         self.cache
             .invalidate(&key(tenant, connector_id, owner_id))
             .await;
+        // After the cache: a memo made from a read before this is then stale.
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 

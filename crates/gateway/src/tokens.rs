@@ -88,7 +88,7 @@ impl Held {
     }
 
     /// Whether the access token expires within the margin (known expiry only).
-    fn due(&self, now: DateTime<Utc>) -> bool {
+    pub fn due(&self, now: DateTime<Utc>) -> bool {
         let Credentials::OAuth {
             expires_at: Some(expires_at),
             ..
@@ -292,28 +292,38 @@ impl TokenManager {
         stale: i64,
         after: &Connection,
     ) -> Result<Arc<Held>, TokenError> {
-        if after.credentials_version != stale || after.status != before.status {
-            self.connections
-                .invalidate(&after.tenant_id, &after.connector_id, &after.owner_id)
-                .await;
-        }
-        if after.status != ConnectionStatus::Authorized {
+        let changed = after.credentials_version != stale || after.status != before.status;
+        let outcome = if after.status == ConnectionStatus::Authorized {
+            match Held::of(after) {
+                Some(held) => {
+                    let held = Arc::new(held);
+                    if held.version > stale {
+                        tracing::info!(connection = %after.id, version = held.version, "credentials renewed");
+                        self.latest.insert(after.id.clone(), held.clone()).await;
+                    }
+                    Ok(held)
+                }
+                None => Err(TokenError::Unauthorized {
+                    reason: "the connection holds no credentials".into(),
+                }),
+            }
+        } else {
             self.latest.invalidate(&after.id).await;
-            return Err(TokenError::Unauthorized {
+            Err(TokenError::Unauthorized {
                 reason: format!(
                     "{} refused to renew the connection's access",
                     self.provider_name(after)
                 ),
-            });
+            })
+        };
+        // After `latest`: the invalidation also drops the proxy's memos, which must not be
+        // refilled from what `latest` held before.
+        if changed {
+            self.connections
+                .invalidate(&after.tenant_id, &after.connector_id, &after.owner_id)
+                .await;
         }
-        let held = Arc::new(Held::of(after).ok_or_else(|| TokenError::Unauthorized {
-            reason: "the connection holds no credentials".into(),
-        })?);
-        if held.version > stale {
-            tracing::info!(connection = %after.id, version = held.version, "credentials renewed");
-            self.latest.insert(after.id.clone(), held.clone()).await;
-        }
-        Ok(held)
+        outcome
     }
 
     fn provider_name(&self, connection: &Connection) -> &'static str {

@@ -317,6 +317,23 @@ async fn every_path_escape_trick_is_refused_and_nothing_reaches_dialpad() {
 }
 
 #[tokio::test]
+async fn a_deleted_connection_is_not_proxied_to_even_just_after_calls_through_it() {
+    let world = World::start(5).await;
+    let me = world.as_tenant(&world.tenant);
+    // What these calls resolve to is remembered for a moment; deleting the connection
+    // applies at once all the same.
+    for _ in 0..3 {
+        me.get(&path_form("/api/v2/company")).await.ok(200);
+    }
+    me.delete("/v1/connections/dialpad/acme").await.ok(204);
+    for _ in 0..3 {
+        me.get(&path_form("/api/v2/company"))
+            .await
+            .err(404, "CONNECTION_NOT_FOUND");
+    }
+}
+
+#[tokio::test]
 async fn connections_of_other_tenants_and_unknown_ones_are_not_found() {
     let world = World::start(5).await;
     let other = world.other_tenant("Other SaaS").await;

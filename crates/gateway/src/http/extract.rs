@@ -39,32 +39,37 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>,
         .transpose()
 }
 
+/// The keys a request presents: the publishable key, if any, and the secret key (from
+/// `x-api-secret`, or else a bearer token). None at all is `UNAUTHENTICATED`.
+pub(crate) fn presented_keys(headers: &HeaderMap) -> Result<(Option<&str>, &str), ApiError> {
+    let publishable = header_str(headers, "x-api-key")?.filter(|s| !s.is_empty());
+    let secret = header_str(headers, "x-api-secret")?.filter(|s| !s.is_empty());
+    let bearer = header_str(headers, header::AUTHORIZATION.as_str())?
+        .and_then(|v| {
+            v.split_once(' ')
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim())
+        })
+        .filter(|s| !s.is_empty());
+    match (secret, bearer) {
+        (Some(secret), _) => Ok((publishable, secret)),
+        (None, Some(token)) => Ok((publishable, token)),
+        (None, None) => {
+            let message = if publishable.is_some() {
+                "`x-api-key` alone is a publishable key; add `x-api-secret` with a secret key (sk_…)"
+            } else {
+                "authenticate with `Authorization: Bearer sk_…`, or `x-api-key` and `x-api-secret`"
+            };
+            Err(ApiError::new(ErrorCode::Unauthenticated, message))
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for Tenant {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let headers = &parts.headers;
-        let publishable = header_str(headers, "x-api-key")?.filter(|s| !s.is_empty());
-        let secret = header_str(headers, "x-api-secret")?.filter(|s| !s.is_empty());
-        let bearer = header_str(headers, header::AUTHORIZATION.as_str())?
-            .and_then(|v| {
-                v.split_once(' ')
-                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-                    .map(|(_, token)| token.trim())
-            })
-            .filter(|s| !s.is_empty());
-        let (publishable, secret) = match (secret, bearer) {
-            (Some(secret), _) => (publishable, secret),
-            (None, Some(token)) => (publishable, token),
-            (None, None) => {
-                let message = if publishable.is_some() {
-                    "`x-api-key` alone is a publishable key; add `x-api-secret` with a secret key (sk_…)"
-                } else {
-                    "authenticate with `Authorization: Bearer sk_…`, or `x-api-key` and `x-api-secret`"
-                };
-                return Err(ApiError::new(ErrorCode::Unauthenticated, message));
-            }
-        };
+        let (publishable, secret) = presented_keys(&parts.headers)?;
         match state
             .auth
             .authenticate(publishable, secret)

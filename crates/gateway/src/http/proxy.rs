@@ -115,13 +115,105 @@ pub async fn serve(state: AppState, request: Request) -> Response {
 }
 
 async fn authenticated(state: &AppState, request: Request) -> Response {
-    use axum::extract::FromRequestParts as _;
-    let (mut parts, body) = request.into_parts();
-    let tenant = match Tenant::from_request_parts(&mut parts, state).await {
-        Ok(tenant) => tenant,
-        Err(error) => return error.into_response(),
+    // Boxed, as in `forwarded`.
+    match Box::pin(memoized(state, request)).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The `Tenant` extractor's steps, then the call's, with what they resolve to remembered
+/// for a moment (`proxy::memo`): a call like one just before it on this thread skips the
+/// look-ups. Errors come in the same order either way (the keys, then the path).
+async fn memoized(state: &AppState, request: Request) -> ApiResult<Response> {
+    // Read before any look-up: an entry made from reads older than an invalidation must
+    // not outlive it.
+    let generation = state
+        .auth
+        .generation()
+        .wrapping_add(state.connections.generation());
+    let now = Instant::now();
+    let (parts, body) = request.into_parts();
+    let (publishable, secret) = super::extract::presented_keys(&parts.headers)?;
+    let digest = crate::auth::digest(publishable, secret);
+    let memo = &state.proxy.memo;
+    let selected = select(state, parts.uri.path(), &parts.headers).ok();
+    let key = selected
+        .as_ref()
+        .map(|s| memo.key(&digest, &s.connector_id, &s.owner_id));
+    if let (Some(selection), Some(key)) = (&selected, &key)
+        && let Some(hit) = memo.get(key, generation, now)
+        && !(hit.held.refreshable() && hit.held.due(chrono::Utc::now()))
+    {
+        super::extract::admit(state, &hit.tenant.key_id)?;
+        let checked = path::check(selection.path).map_err(invalid_path)?;
+        let resolved = (hit.connection, hit.held);
+        return exchange(
+            state,
+            &hit.tenant,
+            Call {
+                selection,
+                checked,
+                method: parts.method,
+                query: parts.uri.query(),
+                headers: parts.headers,
+            },
+            resolved,
+            body,
+        )
+        .await;
+    }
+    let tenant = match state
+        .auth
+        .authenticate_digest(digest, publishable, secret)
+        .await
+        .map_err(ApiError::internal)?
+    {
+        Some(key) => {
+            tracing::Span::current().record("tenant", tracing::field::display(&key.tenant_id));
+            super::extract::admit(state, &key.key_id)?;
+            Tenant {
+                id: key.tenant_id,
+                key_id: key.key_id,
+            }
+        }
+        None => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidApiKey,
+                "the API key is invalid or revoked",
+            ));
+        }
     };
-    forwarded(state, &tenant, Request::from_parts(parts, body)).await
+    let selection = match selected {
+        Some(selection) => selection,
+        None => select(state, parts.uri.path(), &parts.headers)?,
+    };
+    let checked = path::check(selection.path).map_err(invalid_path)?;
+    let connection = connection(state, &tenant, &selection).await?;
+    let held = state.tokens.current(&connection).await?;
+    let tenant = Arc::new(tenant);
+    if let Some(key) = key {
+        let resolved = crate::proxy::memo::Resolved {
+            tenant: tenant.clone(),
+            connection: connection.clone(),
+            held: held.clone(),
+        };
+        memo.put(key, resolved, generation, now);
+    }
+    exchange(
+        state,
+        &tenant,
+        Call {
+            selection: &selection,
+            checked,
+            method: parts.method,
+            query: parts.uri.query(),
+            headers: parts.headers,
+        },
+        (connection, held),
+        body,
+    )
+    .await
 }
 
 /// The connection and the provider path a call names.
@@ -225,6 +317,48 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
     let selection = select(state, parts.uri.path(), &parts.headers)?;
     let checked = path::check(selection.path).map_err(invalid_path)?;
     let connection = connection(state, tenant, &selection).await?;
+    let held = state.tokens.current(&connection).await?;
+    exchange(
+        state,
+        tenant,
+        Call {
+            selection: &selection,
+            checked,
+            method: parts.method,
+            query: parts.uri.query(),
+            headers: parts.headers,
+        },
+        (connection, held),
+        body,
+    )
+    .await
+}
+
+/// A call's request, its connection chosen and its path checked.
+struct Call<'a> {
+    selection: &'a Selection<'a>,
+    checked: &'a str,
+    method: axum::http::Method,
+    query: Option<&'a str>,
+    headers: HeaderMap,
+}
+
+/// Sends the call to the connection's provider with its credentials, and answers with what
+/// comes back: the limiter, refreshes after a 401, retries.
+async fn exchange(
+    state: &AppState,
+    tenant: &Tenant,
+    call: Call<'_>,
+    (connection, mut held): (Arc<Connection>, Arc<Held>),
+    body: Body,
+) -> ApiResult<Response> {
+    let Call {
+        selection,
+        checked,
+        method,
+        query,
+        mut headers,
+    } = call;
     let config = &state.proxy.config;
     let upstream = state
         .proxy
@@ -239,11 +373,8 @@ async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResu
                 ),
             )
         })?;
-    let mut held = state.tokens.current(&connection).await?;
-    let uri = upstream_uri(upstream.prefix(), checked, parts.uri.query())?;
+    let uri = upstream_uri(upstream.prefix(), checked, query)?;
 
-    let method = parts.method;
-    let mut headers = parts.headers;
     let request_id = headers.get(REQUEST_ID).cloned();
     let may_retry = retry::allowed(&method, &headers);
     let declared = headers

@@ -6,6 +6,7 @@
 pub mod body;
 pub mod headers;
 pub mod limiter;
+pub mod memo;
 pub mod path;
 pub mod retry;
 pub mod upstream;
@@ -74,6 +75,8 @@ pub struct Proxy {
     pub upstreams: Arc<BTreeMap<String, Arc<Upstream>>>,
     /// The limiter shared with unified calls.
     pub limiter: Limiter,
+    /// What recent calls resolved to, per thread.
+    pub memo: memo::Memo,
 }
 
 impl Proxy {
@@ -107,6 +110,7 @@ impl Proxy {
             limiter: Limiter::new(config.limiter, config.max_queue_wait).with_metrics(metrics),
             config: Arc::new(config),
             upstreams: Arc::new(upstreams),
+            memo: memo::Memo::default(),
         }
     }
 }
