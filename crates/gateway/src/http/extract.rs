@@ -5,7 +5,7 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderName, header};
 use patchbay_core::ErrorCode;
 use serde::de::DeserializeOwned;
 
@@ -25,7 +25,13 @@ pub struct Tenant {
     pub key_id: String,
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ApiError> {
+/// Header names looked up on every call: built once, not parsed from text at each look-up.
+pub(crate) const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+pub(crate) const X_API_SECRET: HeaderName = HeaderName::from_static("x-api-secret");
+pub(crate) const X_CONNECTOR_ID: HeaderName = HeaderName::from_static("x-connector-id");
+pub(crate) const X_OWNER_ID: HeaderName = HeaderName::from_static("x-owner-id");
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<Option<&'a str>, ApiError> {
     headers
         .get(name)
         .map(|v| {
@@ -42,9 +48,9 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>,
 /// The keys a request presents: the publishable key, if any, and the secret key (from
 /// `x-api-secret`, or else a bearer token). None at all is `UNAUTHENTICATED`.
 pub(crate) fn presented_keys(headers: &HeaderMap) -> Result<(Option<&str>, &str), ApiError> {
-    let publishable = header_str(headers, "x-api-key")?.filter(|s| !s.is_empty());
-    let secret = header_str(headers, "x-api-secret")?.filter(|s| !s.is_empty());
-    let bearer = header_str(headers, header::AUTHORIZATION.as_str())?
+    let publishable = header_str(headers, &X_API_KEY)?.filter(|s| !s.is_empty());
+    let secret = header_str(headers, &X_API_SECRET)?.filter(|s| !s.is_empty());
+    let bearer = header_str(headers, &header::AUTHORIZATION)?
         .and_then(|v| {
             v.split_once(' ')
                 .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
@@ -100,8 +106,8 @@ impl FromRequestParts<AppState> for ConnectionHeaders {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
-        let connector = header_str(&parts.headers, "x-connector-id")?.filter(|s| !s.is_empty());
-        let owner = header_str(&parts.headers, "x-owner-id")?.filter(|s| !s.is_empty());
+        let connector = header_str(&parts.headers, &X_CONNECTOR_ID)?.filter(|s| !s.is_empty());
+        let owner = header_str(&parts.headers, &X_OWNER_ID)?.filter(|s| !s.is_empty());
         match (connector, owner) {
             (Some(connector_id), Some(owner_id)) => Ok(Self(Selector::new(connector_id, owner_id))),
             _ => Err(ApiError::new(

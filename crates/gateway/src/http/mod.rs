@@ -471,27 +471,29 @@ where
     }
 }
 
-/// Request ids shaped like UUIDs: a random 64-bit prefix drawn once per process, then a
-/// counter. Unique across instances (with overwhelming probability) without asking the
-/// OS for randomness on every request as `MakeRequestUuid` does.
+/// Request ids shaped like UUIDs: a random 64-bit prefix drawn once per thread, then the
+/// thread's count. Unique across threads and instances (with overwhelming probability)
+/// without asking the OS for randomness on every request as `MakeRequestUuid` does.
 #[derive(Clone, Debug)]
-struct SequentialRequestId {
-    prefix: u64,
-    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+struct SequentialRequestId;
+
+thread_local! {
+    /// This thread's id prefix (random) and count: ids are unique without threads sharing
+    /// a counter, whose cache line would move between cores on every request.
+    static REQUEST_IDS: std::cell::Cell<(u64, u64)> =
+        std::cell::Cell::new((rand::random(), 0));
 }
 
 impl SequentialRequestId {
     fn new() -> Self {
-        Self {
-            prefix: rand::random(),
-            next: std::sync::Arc::default(),
-        }
+        Self
     }
 
     /// The next id.
     fn next(&self) -> Option<HeaderValue> {
-        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        HeaderValue::from_bytes(&uuid_shaped(self.prefix, n)).ok()
+        let (prefix, n) = REQUEST_IDS.get();
+        REQUEST_IDS.set((prefix, n.wrapping_add(1)));
+        HeaderValue::from_bytes(&uuid_shaped(prefix, n)).ok()
     }
 }
 
@@ -504,16 +506,14 @@ impl MakeRequestId for SequentialRequestId {
 /// `high` then `low` as 32 hex digits, written 8-4-4-4-12 as a UUID is.
 fn uuid_shaped(high: u64, low: u64) -> [u8; 36] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    // Where each of the 32 digits goes, most significant first.
-    const AT: [u8; 32] = [
-        0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 26, 27, 28,
-        29, 30, 31, 32, 33, 34, 35,
-    ];
+    // Where each of the 16 bytes' two digits go, most significant first.
+    const AT: [u8; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
     let mut text = [b'-'; 36];
-    for (i, at) in AT.iter().enumerate() {
-        let half = if i < 16 { high } else { low };
-        let shift = 60 - 4 * (i % 16);
-        text[usize::from(*at)] = HEX[((half >> shift) & 0xf) as usize];
+    let bytes = (u128::from(high) << 64 | u128::from(low)).to_be_bytes();
+    for (byte, at) in bytes.iter().zip(AT) {
+        let at = usize::from(at);
+        text[at] = HEX[usize::from(byte >> 4)];
+        text[at + 1] = HEX[usize::from(byte & 0xf)];
     }
     text
 }

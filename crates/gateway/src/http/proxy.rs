@@ -30,7 +30,7 @@ pub const PREFIX: &str = "/v1/proxy";
 /// The route template proxied calls are counted under in the metrics.
 pub const ROUTE: &str = "/v1/proxy/{*path}";
 
-const REQUEST_ID: &str = "x-request-id";
+const REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
 
 /// Forwards one call to the connection's provider.
 #[utoipa::path(
@@ -88,7 +88,7 @@ pub async fn serve(state: AppState, request: Request) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let uri = request.uri().clone();
-    let request_id = request.headers().get(REQUEST_ID).cloned();
+    let request_id = request.headers().get(&REQUEST_ID).cloned();
     let limit = state.config.hardening.request_timeout;
     let response = match tokio::time::timeout(limit, authenticated(&state, request)).await {
         Ok(response) => response,
@@ -256,14 +256,17 @@ fn select<'a>(
         });
     }
     path::check(rest).map_err(invalid_path)?;
-    let header = |name: &str| {
+    let header = |name: &axum::http::HeaderName| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
             .filter(|v| !v.is_empty())
     };
-    match (header("x-connector-id"), header("x-owner-id")) {
+    match (
+        header(&super::extract::X_CONNECTOR_ID),
+        header(&super::extract::X_OWNER_ID),
+    ) {
         (Some(connector_id), Some(owner_id)) => Ok(Selection {
             connector_id: connector_id.to_owned(),
             owner_id: owner_id.to_owned(),
@@ -375,7 +378,7 @@ async fn exchange(
         })?;
     let uri = upstream_uri(upstream.prefix(), checked, query)?;
 
-    let request_id = headers.get(REQUEST_ID).cloned();
+    let request_id = headers.get(&REQUEST_ID).cloned();
     let may_retry = retry::allowed(&method, &headers);
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -388,8 +391,7 @@ async fn exchange(
                 BodyError::TooLarge(e) => ApiError::new(ErrorCode::PayloadTooLarge, e.to_string()),
                 BodyError::Read(e) => ApiError::new(ErrorCode::BadRequest, e.to_string()),
             })?;
-    headers::upstream_request(&mut headers, bearer(&held)?);
-    headers.insert(header::HOST, upstream.authority().clone());
+    headers::upstream_request(&mut headers, bearer(&held)?, upstream.authority().clone());
     // Only the limiter reads it; matching the templates is not free.
     let operation = (config.limiter && selection.connector_id == "dialpad")
         .then(|| patchbay_dialpad::limits::operation_limit(method.as_str(), checked))

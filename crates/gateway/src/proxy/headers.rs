@@ -73,10 +73,15 @@ fn strip(headers: &mut HeaderMap, doomed: impl Fn(&HeaderName) -> bool) {
 }
 
 /// Turns the caller's headers into the upstream request's: strips what must not cross and
-/// presents `authorization` (the connection's credential) instead.
-pub fn upstream_request(headers: &mut HeaderMap, authorization: HeaderValue) {
-    strip(headers, is_own);
+/// presents `authorization` (the connection's credential) and `host` (the upstream's)
+/// instead. Those two replace the caller's rather than being stripped first: most calls
+/// then have nothing to strip.
+pub fn upstream_request(headers: &mut HeaderMap, authorization: HeaderValue, host: HeaderValue) {
+    strip(headers, |name| {
+        is_own(name) && name != header::AUTHORIZATION && name != header::HOST
+    });
     headers.insert(header::AUTHORIZATION, authorization);
+    headers.insert(header::HOST, host);
 }
 
 /// Turns the upstream's response headers into the caller's: hop-by-hop ones go, and the
@@ -129,14 +134,50 @@ mod tests {
             ("content-type", "application/json"),
             ("expect", "100-continue"),
         ]);
-        upstream_request(&mut h, HeaderValue::from_static("Bearer dialpad"));
+        upstream_request(
+            &mut h,
+            HeaderValue::from_static("Bearer dialpad"),
+            HeaderValue::from_static("dialpad.com"),
+        );
         let mut names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
         names.sort_unstable();
         assert_eq!(
             names,
-            ["accept", "authorization", "content-type", "x-request-id"]
+            [
+                "accept",
+                "authorization",
+                "content-type",
+                "host",
+                "x-request-id"
+            ]
         );
         assert_eq!(h[header::AUTHORIZATION], "Bearer dialpad");
+        assert_eq!(h[header::HOST], "dialpad.com");
+        assert_eq!(h.len(), 5, "one value each");
+    }
+
+    #[test]
+    fn a_callers_host_and_authorization_are_replaced_even_when_nothing_else_goes() {
+        let mut h = map(&[
+            ("host", "gateway"),
+            ("authorization", "Bearer sk_tenant"),
+            ("accept", "*/*"),
+        ]);
+        h.append(header::AUTHORIZATION, HeaderValue::from_static("Basic x"));
+        upstream_request(
+            &mut h,
+            HeaderValue::from_static("Bearer dialpad"),
+            HeaderValue::from_static("dialpad.com"),
+        );
+        assert_eq!(
+            h.get_all(header::AUTHORIZATION).iter().collect::<Vec<_>>(),
+            ["Bearer dialpad"]
+        );
+        assert_eq!(
+            h.get_all(header::HOST).iter().collect::<Vec<_>>(),
+            ["dialpad.com"]
+        );
+        assert_eq!(h.len(), 3);
     }
 
     #[test]

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use rand::Rng as _;
 
 /// The caller's switch.
-pub const RETRY_HEADER: &str = "x-patchbay-retry";
+pub const RETRY_HEADER: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("x-patchbay-retry");
 
 /// Attempts, waits and budget.
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +41,7 @@ impl Default for RetryPolicy {
 /// Whether a failed call may be sent again, from its method and the caller's header.
 pub fn allowed(method: &Method, headers: &HeaderMap) -> bool {
     let asked = headers
-        .get(RETRY_HEADER)
+        .get(&RETRY_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
     match asked {
