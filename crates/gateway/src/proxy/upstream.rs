@@ -253,7 +253,7 @@ impl Upstream {
     }
 
     /// The most recently used idle connection that is young enough.
-    fn checkout(&self) -> Option<Conn> {
+    fn checkout(&self) -> Option<Box<Conn>> {
         let mut idle = self.idle[self.pool()].lock();
         let idle_timeout = self.settings.idle_timeout;
         // Newest last: if the newest is too old, every one is.
@@ -267,7 +267,7 @@ impl Upstream {
         }
     }
 
-    fn checkin(&self, conn: Conn) {
+    fn checkin(&self, conn: Box<Conn>) {
         if !conn.reusable() {
             return;
         }
@@ -286,7 +286,7 @@ impl Upstream {
         }
     }
 
-    async fn connect(&self) -> Result<Conn, SendError> {
+    async fn connect(&self) -> Result<Box<Conn>, SendError> {
         let timeout = self.settings.connect_timeout;
         let host = || self.host_port();
         let connect = async {
@@ -329,12 +329,12 @@ impl Upstream {
                 .handshake(TokioIo::new(stream))
                 .await
                 .map_err(SendError::Http)?;
-            Ok(Conn {
+            Ok(Box::new(Conn {
                 send,
                 driver,
                 done: false,
                 pool: self.pool(),
-            })
+            }))
         };
         tokio::time::timeout(timeout, connect)
             .await
@@ -353,12 +353,13 @@ fn quiet() -> Context<'static> {
 }
 
 struct Idle {
-    conn: Conn,
+    conn: Box<Conn>,
     since: Instant,
 }
 
 /// One HTTP/1 connection: the handle requests go in by, and the state machine that does
-/// the reading and writing when polled.
+/// the reading and writing when polled. Boxed wherever it is held: it is large, and a
+/// call moves it from its pool to its answer's body and back.
 struct Conn {
     send: SendRequest<Body>,
     driver: Connection<TokioIo<Stream>, Body>,
@@ -407,7 +408,7 @@ impl Conn {
 /// its pool once the body has been read to the end.
 pub struct Streamed {
     body: Incoming,
-    conn: Option<Conn>,
+    conn: Option<Box<Conn>>,
     upstream: Arc<Upstream>,
 }
 
