@@ -85,13 +85,9 @@ async fn a_second_key_works_alongside_and_a_revoked_key_stops_working() {
     // The raw proxy remembers what a call resolved to for a moment: revocation still
     // applies at once.
     let proxied = "/v1/proxy/dialpad/acme/api/v2/company";
+    let with_second = || world.anonymous().auth(Auth::Bearer(second_secret.clone()));
     for _ in 0..3 {
-        world
-            .anonymous()
-            .auth(Auth::Bearer(second_secret.clone()))
-            .get(proxied)
-            .await
-            .ok(200);
+        with_second().get(proxied).await.ok(200);
     }
     assert!(
         store
@@ -102,19 +98,12 @@ async fn a_second_key_works_alongside_and_a_revoked_key_stops_working() {
     // Revocation through another process reaches this one within the auth cache TTL;
     // this instance is told at once here.
     world.gateway.state().auth.invalidate_all();
-    world
-        .anonymous()
-        .auth(Auth::Bearer(second_secret.clone()))
+    with_second()
         .get("/v1/connections")
         .await
         .err(401, "INVALID_API_KEY");
     for _ in 0..3 {
-        world
-            .anonymous()
-            .auth(Auth::Bearer(second_secret.clone()))
-            .get(proxied)
-            .await
-            .err(401, "INVALID_API_KEY");
+        with_second().get(proxied).await.err(401, "INVALID_API_KEY");
     }
     world.as_tenant(&world.tenant).get(proxied).await.ok(200);
     world

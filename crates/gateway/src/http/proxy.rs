@@ -147,21 +147,9 @@ async fn memoized(state: &AppState, request: Request) -> ApiResult<Response> {
     {
         super::extract::admit(state, &hit.tenant.key_id)?;
         let checked = path::check(selection.path).map_err(invalid_path)?;
+        let call = Call::new(selection, checked, parts.method, &parts.uri, parts.headers);
         let resolved = (hit.connection, hit.held);
-        return exchange(
-            state,
-            &hit.tenant,
-            Call {
-                selection,
-                checked,
-                method: parts.method,
-                query: parts.uri.query(),
-                headers: parts.headers,
-            },
-            resolved,
-            body,
-        )
-        .await;
+        return exchange(state, &hit.tenant, call, resolved, body).await;
     }
     let tenant = match state
         .auth
@@ -184,36 +172,20 @@ async fn memoized(state: &AppState, request: Request) -> ApiResult<Response> {
             ));
         }
     };
-    let selection = match selected {
-        Some(selection) => selection,
-        None => select(state, parts.uri.path(), &parts.headers)?,
-    };
-    let checked = path::check(selection.path).map_err(invalid_path)?;
-    let connection = connection(state, &tenant, &selection).await?;
-    let held = state.tokens.current(&connection).await?;
-    let tenant = Arc::new(tenant);
-    if let Some(key) = key {
-        let resolved = crate::proxy::memo::Resolved {
-            tenant: tenant.clone(),
-            connection: connection.clone(),
-            held: held.clone(),
-        };
-        memo.put(key, resolved, generation, now);
-    }
-    exchange(
-        state,
-        &tenant,
-        Call {
-            selection: &selection,
-            checked,
-            method: parts.method,
-            query: parts.uri.query(),
-            headers: parts.headers,
-        },
-        (connection, held),
-        body,
-    )
-    .await
+    let remember = key.map(|key| Remember {
+        key,
+        generation,
+        now,
+    });
+    forward_parts(state, &tenant, parts, body, remember).await
+}
+
+/// Where a call's resolution is remembered: its memo key, and the caches' generation and
+/// the time when resolving began.
+struct Remember {
+    key: Box<[u8]>,
+    generation: u64,
+    now: Instant,
 }
 
 /// The connection and the provider path a call names.
@@ -317,24 +289,32 @@ fn bearer(held: &Held) -> ApiResult<HeaderValue> {
 
 async fn forward(state: &AppState, tenant: &Tenant, request: Request) -> ApiResult<Response> {
     let (parts, body) = request.into_parts();
+    forward_parts(state, tenant, parts, body, None).await
+}
+
+/// Chooses the call's connection and credentials (remembering them if asked), then sends it.
+async fn forward_parts(
+    state: &AppState,
+    tenant: &Tenant,
+    parts: axum::http::request::Parts,
+    body: Body,
+    remember: Option<Remember>,
+) -> ApiResult<Response> {
     let selection = select(state, parts.uri.path(), &parts.headers)?;
     let checked = path::check(selection.path).map_err(invalid_path)?;
     let connection = connection(state, tenant, &selection).await?;
     let held = state.tokens.current(&connection).await?;
-    exchange(
-        state,
-        tenant,
-        Call {
-            selection: &selection,
-            checked,
-            method: parts.method,
-            query: parts.uri.query(),
-            headers: parts.headers,
-        },
-        (connection, held),
-        body,
-    )
-    .await
+    if let Some(remember) = remember {
+        let resolved = crate::proxy::memo::Resolved {
+            tenant: Arc::new(tenant.clone()),
+            connection: connection.clone(),
+            held: held.clone(),
+        };
+        let memo = &state.proxy.memo;
+        memo.put(remember.key, resolved, remember.generation, remember.now);
+    }
+    let call = Call::new(&selection, checked, parts.method, &parts.uri, parts.headers);
+    exchange(state, tenant, call, (connection, held), body).await
 }
 
 /// A call's request, its connection chosen and its path checked.
@@ -344,6 +324,24 @@ struct Call<'a> {
     method: axum::http::Method,
     query: Option<&'a str>,
     headers: HeaderMap,
+}
+
+impl<'a> Call<'a> {
+    fn new(
+        selection: &'a Selection<'a>,
+        checked: &'a str,
+        method: axum::http::Method,
+        uri: &'a Uri,
+        headers: HeaderMap,
+    ) -> Self {
+        Self {
+            selection,
+            checked,
+            method,
+            query: uri.query(),
+            headers,
+        }
+    }
 }
 
 /// Sends the call to the connection's provider with its credentials, and answers with what
