@@ -4,6 +4,7 @@
 //! unified calls, and the pooled upstream connections.
 
 pub mod body;
+pub mod h1;
 pub mod headers;
 pub mod limiter;
 pub mod memo;

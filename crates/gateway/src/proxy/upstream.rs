@@ -1,31 +1,30 @@
-//! The proxy's connections to a provider: HTTP/1.1, kept alive and pooled per upstream,
-//! and driven by the task of the call that uses them.
+//! The proxy's connections to a provider: HTTP/1.1, kept alive and pooled per upstream
+//! and event loop, and driven by the task of the call that uses them.
 //!
-//! A general-purpose client (hyper-util's) gives every connection its own task: a call
-//! hands its request to that task through a channel and waits on another for the answer,
-//! so each proxied call crosses tasks (often threads) three times. Here the call's own
-//! task polls the connection while it waits for the answer, and the response body polls
-//! it while the body is read, so a call runs start to finish in the task that serves the
-//! caller's connection, as nginx runs it in one event loop. Once the body is read to its
-//! end the connection goes back to its pool; a body dropped half-read takes its connection
-//! with it (the rest of the answer would otherwise be read as the next one's).
+//! A general-purpose client gives every connection a task and a channel for the calls it
+//! carries, and builds its requests from the `http` types field by field. Here the call's
+//! own task writes the request head straight into the socket (`h1`), reads the answer's
+//! head, and the response body reads the socket itself as the caller's side takes it, so
+//! a call runs start to finish in the task that serves the caller's connection, as nginx
+//! runs it in one event loop. Once the body is read to its end the connection goes back
+//! to its pool; a body dropped half-read takes its connection with it (the rest of the
+//! answer would otherwise be read as the next one's).
 
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Request, Response};
-use bytes::Bytes;
+use axum::http::{HeaderValue, Request, Response, header};
+use bytes::{Bytes, BytesMut};
 use http_body::{Body as _, Frame, SizeHint};
-use hyper::body::Incoming;
-use hyper::client::conn::http1::{Builder, Connection, SendRequest};
-use hyper_util::rt::TokioIo;
 use parking_lot::Mutex;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, ReadBuf};
+
+use super::h1::{self, Decoded, Decoder, Framing};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -78,9 +77,13 @@ pub enum SendError {
         /// The cause.
         source: io::Error,
     },
-    /// The exchange failed (connection reset, malformed answer, the request body failing).
+    /// The exchange failed (connection reset or closed, a malformed answer).
     #[error("the exchange failed: {0}")]
-    Http(#[source] hyper::Error),
+    Exchange(#[source] io::Error),
+    /// The request body failed while it was being sent (its caller went away, or it went
+    /// over the limit).
+    #[error("the request body failed: {0}")]
+    Body(#[source] axum::Error),
 }
 
 /// Where one connector's calls go: its origin, the `Host` they present, the base path
@@ -93,7 +96,6 @@ pub struct Upstream {
     prefix: String,
     settings: UpstreamSettings,
     tls: Option<TlsConnector>,
-    http1: Builder,
     /// Idle connections, one pool per event loop (see [`crate::serving::event_loop`]): a
     /// connection goes back to the pool of the loop that opened it, and a call takes one
     /// from its own loop's pool, so its socket's events are handled by the thread that
@@ -149,8 +151,6 @@ impl Upstream {
             None => base.host_str().unwrap_or_default().to_owned(),
         };
         let authority = HeaderValue::from_str(&authority).map_err(|_| bad())?;
-        let mut http1 = Builder::new();
-        http1.max_buf_size(1024 * 1024);
         Ok(Self {
             https,
             host,
@@ -159,7 +159,6 @@ impl Upstream {
             prefix: base.path().trim_end_matches('/').to_owned(),
             settings,
             tls: tls.map(TlsConnector::from),
-            http1,
             // Event loops are numbered from 1 (the HTTP workers, one per core by default)
             // after 0 (every other thread); more workers than this share pools.
             idle: (0..=std::thread::available_parallelism().map_or(1, usize::from))
@@ -197,59 +196,104 @@ impl Upstream {
 
     /// Sends `request` (an origin-form URI, a `Host` header) on an idle connection, or a
     /// new one, and returns the answer once its head has arrived; its body reads on.
-    /// A request an idle connection closed under before taking goes out on another one.
+    /// An idle connection the upstream has closed is noticed before it is used.
     pub async fn send(
         self: &Arc<Self>,
-        mut request: Request<Body>,
+        request: Request<Body>,
     ) -> Result<Response<Streamed>, SendError> {
-        loop {
-            let (mut conn, reused) = match self.checkout() {
-                Some(conn) => (conn, true),
-                None => (self.connect().await?, false),
-            };
-            if let Err(e) = poll_fn(|cx| conn.poll_ready(cx)).await {
-                if reused {
-                    continue;
-                }
-                return Err(SendError::Http(e));
-            }
-            let mut answer = std::pin::pin!(conn.send.try_send_request(request));
-            let mut first = true;
-            let outcome = poll_fn(|cx| {
-                // Only the driver completes the answer, and only when polled here: the
-                // answer itself is looked at quietly (see `quiet`). The first poll hands
-                // the request over, and nothing can have come back yet. Later ones follow
-                // the socket: the driver runs quietly first, and is left this task's
-                // waker only if the answer is still incomplete. Taking the body's last
-                // frame wakes whatever waker the driver registered while reading it, even
-                // though the driver has finished with that body by then; were it this
-                // task's, the whole call would be polled again for nothing.
-                if !std::mem::take(&mut first) {
-                    conn.drive(&mut quiet());
-                    if let Poll::Ready(outcome) = answer.as_mut().poll(&mut quiet()) {
-                        return Poll::Ready(outcome);
+        let mut conn = loop {
+            match self.checkout() {
+                Some(mut conn) => {
+                    if conn.still_open() {
+                        break conn;
                     }
                 }
-                conn.drive(cx);
-                answer.as_mut().poll(&mut quiet())
-            })
-            .await;
-            match outcome {
-                Ok(response) => {
-                    let upstream = Arc::clone(self);
-                    return Ok(response.map(|body| Streamed {
-                        body,
-                        conn: Some(conn),
-                        upstream,
-                    }));
-                }
-                Err(mut e) => match e.take_message() {
-                    // Not written: the connection was gone before it took the request.
-                    Some(back) if reused => request = back,
-                    _ => return Err(SendError::Http(e.into_error())),
-                },
+                None => break self.connect().await?,
+            }
+        };
+        let (parts, mut body) = request.into_parts();
+        let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let framing = framing(&parts, &body);
+        conn.write.clear();
+        h1::encode_head(
+            &mut conn.write,
+            &parts.method,
+            target,
+            &parts.headers,
+            framing,
+        );
+        // A body that is all there (the usual case) goes out with the head, in one write.
+        let mut sent: u64 = 0;
+        while !body.is_end_stream() {
+            let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await else {
+                break;
+            };
+            let Ok(data) = frame.map_err(SendError::Body)?.into_data() else {
+                continue; // Trailers are not sent.
+            };
+            if data.is_empty() {
+                continue;
+            }
+            sent += data.len() as u64;
+            if let Framing::Length(len) = framing
+                && sent > len
+            {
+                return Err(SendError::Exchange(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "the request body is longer than its Content-Length",
+                )));
+            }
+            if framing == Framing::Chunked {
+                conn.write
+                    .extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+            }
+            conn.write.extend_from_slice(&data);
+            if framing == Framing::Chunked {
+                conn.write.extend_from_slice(b"\r\n");
+            }
+            if conn.write.len() >= WRITE_CHUNK {
+                conn.flush_write().await?;
             }
         }
+        if let Framing::Length(len) = framing
+            && sent < len
+        {
+            return Err(SendError::Exchange(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the request body ended before its Content-Length",
+            )));
+        }
+        if framing == Framing::Chunked {
+            conn.write.extend_from_slice(b"0\r\n\r\n");
+        }
+        conn.flush_write().await?;
+        let head = loop {
+            if let Some(head) =
+                h1::parse_head(&mut conn.read, &parts.method).map_err(SendError::Exchange)?
+            {
+                // Interim answers (100 Continue, 103 Early Hints) are not the answer.
+                if head.status.is_informational() {
+                    continue;
+                }
+                break head;
+            }
+            if conn.fill().await? == 0 {
+                return Err(SendError::Exchange(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the connection closed before an answer",
+                )));
+            }
+        };
+        conn.reusable = head.keep_alive;
+        let mut response = Response::new(Streamed {
+            decoder: Decoder::new(head.body),
+            conn: Some(conn),
+            upstream: Arc::clone(self),
+        });
+        *response.status_mut() = head.status;
+        *response.version_mut() = head.version;
+        *response.headers_mut() = head.headers;
+        Ok(response)
     }
 
     /// The most recently used idle connection that is young enough.
@@ -268,7 +312,7 @@ impl Upstream {
     }
 
     fn checkin(&self, conn: Box<Conn>) {
-        if !conn.reusable() {
+        if !conn.reusable {
             return;
         }
         let now = Instant::now();
@@ -324,15 +368,11 @@ impl Upstream {
             } else {
                 Stream::Plain(tcp)
             };
-            let (send, driver) = self
-                .http1
-                .handshake(TokioIo::new(stream))
-                .await
-                .map_err(SendError::Http)?;
             Ok(Box::new(Conn {
-                send,
-                driver,
-                done: false,
+                io: stream,
+                read: BytesMut::with_capacity(READ_CHUNK),
+                write: Vec::with_capacity(1024),
+                reusable: true,
                 pool: self.pool(),
             }))
         };
@@ -342,13 +382,33 @@ impl Upstream {
     }
 }
 
-/// A context whose waker does nothing. The answer future, the response body and the
-/// request handle are all fed by the connection's driver, which runs only when the call's
-/// task polls it; polling them with this task's waker would make the driver wake the very
-/// task that is running it, for a pointless second poll of the whole request (and, on an
-/// idle runtime, a thread woken to steal it). So they are polled quietly, always right
-/// after the driver, and the driver alone registers this task's waker with the socket.
-fn quiet() -> Context<'static> {
+/// Bytes read from the socket at a time (at least).
+const READ_CHUNK: usize = 16 * 1024;
+/// A streaming request body is written out whenever this much is waiting.
+const WRITE_CHUNK: usize = 64 * 1024;
+
+/// How a request's body is framed: its exact length when known (a body read whole), else
+/// the caller's `Content-Length` (a streaming one), else chunks. A GET, HEAD, DELETE or
+/// OPTIONS with nothing to send says nothing about a body, as a client would.
+fn framing(parts: &axum::http::request::Parts, body: &Body) -> Framing {
+    use axum::http::Method;
+    let bodiless = matches!(
+        parts.method,
+        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS | Method::TRACE
+    );
+    match body.size_hint().exact() {
+        Some(0) if bodiless => Framing::None,
+        Some(len) => Framing::Length(len),
+        None => parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+            .map_or(Framing::Chunked, Framing::Length),
+    }
+}
+
+fn no_context() -> Context<'static> {
     Context::from_waker(std::task::Waker::noop())
 }
 
@@ -357,64 +417,72 @@ struct Idle {
     since: Instant,
 }
 
-/// One HTTP/1 connection: the handle requests go in by, and the state machine that does
-/// the reading and writing when polled. Boxed wherever it is held: it is large, and a
-/// call moves it from its pool to its answer's body and back.
+/// One HTTP/1 connection: its socket and buffers. Boxed wherever it is held: a call moves
+/// it from its pool to its answer's body and back.
 struct Conn {
-    send: SendRequest<Body>,
-    driver: Connection<TokioIo<Stream>, Body>,
-    /// The driver has finished (the connection is closed or failed).
-    done: bool,
+    io: Stream,
+    /// Read from the socket and not yet taken.
+    read: BytesMut,
+    /// The request being written.
+    write: Vec<u8>,
+    /// The connection may carry another request once the current answer is read.
+    reusable: bool,
     /// The pool of the event loop its socket is registered with.
     pool: usize,
 }
 
 impl Conn {
-    /// Lets the connection read and write what it can.
-    fn drive(&mut self, cx: &mut Context<'_>) {
-        if self.done {
-            return;
+    /// Whether an idle connection is still usable: nothing to read (an idle connection
+    /// with bytes waiting, or at its end, was closed or is out of step).
+    fn still_open(&mut self) -> bool {
+        if !self.read.is_empty() {
+            return false;
         }
-        if let Poll::Ready(outcome) = Pin::new(&mut self.driver).poll(cx) {
-            if let Err(e) = outcome {
-                tracing::debug!(error = %e, "upstream connection closed");
-            }
-            self.done = true;
-        }
+        matches!(self.poll_fill(&mut no_context()), Poll::Pending)
     }
 
-    /// Ready for a request, or an error when the connection is gone.
-    ///
-    /// Checked quietly first: a pooled connection's driver last ran in another call's
-    /// task and holds that task's wakers, which handing over the request would wake. The
-    /// answer loop then drives it with this task's waker before anything waits.
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<hyper::Result<()>> {
-        let mut quiet = quiet();
-        self.drive(&mut quiet);
-        if let Poll::Ready(ready) = self.send.poll_ready(&mut quiet) {
-            return Poll::Ready(ready);
+    /// Reads what the socket has into `read`: the byte count, 0 at its end.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if self.read.capacity() - self.read.len() < READ_CHUNK / 2 {
+            self.read.reserve(READ_CHUNK);
         }
-        // Not ready yet (a fresh connection still starting): wait the ordinary way.
-        self.drive(cx);
-        self.send.poll_ready(cx)
+        let read = tokio::io::AsyncReadExt::read_buf(&mut self.io, &mut self.read);
+        std::pin::pin!(read).poll(cx)
     }
 
-    fn reusable(&self) -> bool {
-        !self.done && !self.send.is_closed()
+    async fn fill(&mut self) -> Result<usize, SendError> {
+        poll_fn(|cx| self.poll_fill(cx))
+            .await
+            .map_err(SendError::Exchange)
+    }
+
+    async fn flush_write(&mut self) -> Result<(), SendError> {
+        self.io
+            .write_all(&self.write)
+            .await
+            .map_err(SendError::Exchange)?;
+        self.write.clear();
+        if matches!(self.io, Stream::Tls(_)) {
+            self.io.flush().await.map_err(SendError::Exchange)?;
+        }
+        Ok(())
     }
 }
 
-/// An answer's body. Reading it drives the connection it arrives on, which goes back to
+/// An answer's body, read from its connection as it is taken; the connection goes back to
 /// its pool once the body has been read to the end.
 pub struct Streamed {
-    body: Incoming,
+    decoder: Decoder,
     conn: Option<Box<Conn>>,
     upstream: Arc<Upstream>,
 }
 
 impl Streamed {
     fn recycle(&mut self) {
-        if let Some(conn) = self.conn.take() {
+        if let Some(conn) = self.conn.take()
+            && conn.reusable
+            && conn.read.is_empty()
+        {
             self.upstream.checkin(conn);
         }
     }
@@ -423,53 +491,72 @@ impl Streamed {
 impl std::fmt::Debug for Streamed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Streamed")
-            .field("body", &self.body)
-            .finish()
+            .field("decoder", &self.decoder)
+            .finish_non_exhaustive()
     }
 }
 
 impl http_body::Body for Streamed {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = io::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = &mut *self;
-        // The body is fed by the driver alone, and only when polled here: it is looked at
-        // quietly, and the driver (with this task's waker) is what waits for more. Taking
-        // a frame wakes the driver's waker (so it can send the next one); it is driven
-        // quietly first, so that this is a waker that does nothing whenever the frame was
-        // already on its way, as it is for most answers, rather than this task's, which
-        // would poll the whole call again for nothing.
-        let mut frame = Pin::new(&mut this.body).poll_frame(&mut quiet());
-        if frame.is_pending() {
+        loop {
             let Some(conn) = this.conn.as_mut() else {
-                return Pin::new(&mut this.body).poll_frame(cx);
+                return Poll::Ready(None);
             };
-            conn.drive(&mut quiet());
-            frame = Pin::new(&mut this.body).poll_frame(&mut quiet());
-            if frame.is_pending() {
-                conn.drive(cx);
-                frame = Pin::new(&mut this.body).poll_frame(&mut quiet());
+            match this.decoder.decode(&mut conn.read) {
+                Ok(Decoded::Data(data)) => {
+                    if this.decoder.is_done() {
+                        this.recycle();
+                    }
+                    return Poll::Ready(Some(Ok(Frame::data(data))));
+                }
+                Ok(Decoded::End) => {
+                    this.recycle();
+                    return Poll::Ready(None);
+                }
+                Ok(Decoded::More) => {}
+                Err(e) => {
+                    this.conn = None;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+            match conn.poll_fill(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(0)) => {
+                    this.conn = None;
+                    // A body framed by the close ends there; any other is cut short.
+                    if this.decoder.ends_at_close() {
+                        this.decoder.finish();
+                        return Poll::Ready(None);
+                    }
+                    return Poll::Ready(Some(Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the connection closed before the end of the answer",
+                    ))));
+                }
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => {
+                    this.conn = None;
+                    return Poll::Ready(Some(Err(e)));
+                }
             }
         }
-        let frame = ready!(frame);
-        match &frame {
-            None => this.recycle(),
-            Some(Err(_)) => this.conn = None,
-            Some(Ok(_)) => {}
-        }
-        Poll::Ready(frame)
     }
 
     fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
+        self.decoder.is_done()
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
+        self.decoder
+            .remaining()
+            .map_or_else(SizeHint::default, SizeHint::with_exact)
     }
 }
 
@@ -477,7 +564,7 @@ impl Drop for Streamed {
     fn drop(&mut self) {
         // A server stops polling a body that says it has ended (an empty one, or one whose
         // declared length has all been read): its connection is still good.
-        if self.body.is_end_stream() {
+        if self.decoder.is_done() {
             self.recycle();
         }
     }
@@ -553,7 +640,7 @@ mod tests {
 
     use super::*;
     use http_body_util::BodyExt as _;
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::io::AsyncReadExt as _;
     use tokio::net::TcpListener;
 
     /// Answers each request on `socket` with `body`, the request line and its `Host`;
@@ -788,6 +875,142 @@ mod tests {
         assert!(text(answer).await.starts_with("0123456789 GET /base/z"));
         assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
         assert_eq!(upstream.idle_connections(), 1);
+    }
+
+    /// A server that reads each request whole (by its `Content-Length`, or chunks), records
+    /// it, and answers with the next of `answers`, raw; it closes after the last.
+    async fn scripted(
+        answers: Vec<&'static str>,
+    ) -> (
+        url::Url,
+        Arc<parking_lot::Mutex<Vec<String>>>,
+        Arc<std::sync::atomic::AtomicUsize>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        let seen = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (log, count) = (seen.clone(), accepted.clone());
+        tokio::spawn(async move {
+            let mut answers = answers.into_iter();
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                'requests: loop {
+                    // The head, then the body as framed.
+                    let end = loop {
+                        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break end + 4;
+                        }
+                        let n = socket.read(&mut chunk).await.unwrap_or(0);
+                        if n == 0 {
+                            break 'requests;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                    };
+                    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                    let done = |b: &[u8]| {
+                        if head.contains("transfer-encoding: chunked") {
+                            b[end..].windows(5).any(|w| w == b"0\r\n\r\n")
+                        } else {
+                            let len = head
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length: "))
+                                .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+                            b.len() >= end + len
+                        }
+                    };
+                    while !done(&buf) {
+                        let n = socket.read(&mut chunk).await.unwrap();
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                    log.lock().push(String::from_utf8_lossy(&buf).to_string());
+                    buf.clear();
+                    let Some(answer) = answers.next() else { return };
+                    socket.write_all(answer.as_bytes()).await.unwrap();
+                    if answer.contains("Connection: close") || !answer.contains("\r\n\r\n") {
+                        break;
+                    }
+                }
+            }
+        });
+        (url, seen, accepted)
+    }
+
+    #[tokio::test]
+    async fn bodies_go_up_framed_and_answers_come_back_by_length_chunks_or_close() {
+        let (url, seen, accepted) = scripted(vec![
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+             5\r\nhello\r\n6;x=1\r\n world\r\n0\r\nx-trailer: 1\r\n\r\n",
+            "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+            "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nto the close",
+            "HTTP/1.1 204 No Content\r\n\r\n",
+        ])
+        .await;
+        let upstream = Arc::new(Upstream::new(&url, None, UpstreamSettings::default()).unwrap());
+        let answer = upstream.send(get(&upstream, "/chunked")).await.unwrap();
+        assert_eq!(answer.status(), 200);
+        assert_eq!(text(answer).await, "hello world");
+
+        // A streamed body of unknown length goes up in chunks.
+        let parts = futures_util::stream::iter(["ab", "cd"].map(Ok::<_, io::Error>));
+        let request = Request::builder()
+            .method("POST")
+            .uri("/stream")
+            .header("host", upstream.authority())
+            .body(Body::from_stream(parts))
+            .unwrap();
+        let answer = upstream.send(request).await.unwrap();
+        assert_eq!(
+            (answer.status().as_u16(), text(answer).await.as_str()),
+            (201, "ok")
+        );
+        assert_eq!(
+            accepted.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "kept alive"
+        );
+
+        // A body of known length goes up with its Content-Length.
+        let request = Request::builder()
+            .method("PUT")
+            .uri("/known")
+            .header("host", upstream.authority())
+            .body(Body::from("xyz"))
+            .unwrap();
+        let answer = upstream.send(request).await.unwrap();
+        assert_eq!(text(answer).await, "to the close");
+        // That answer ran to the close: its connection is not kept.
+        assert_eq!(upstream.idle_connections(), 0);
+        let answer = upstream.send(get(&upstream, "/after")).await.unwrap();
+        assert_eq!(answer.status(), 204);
+        assert_eq!(text(answer).await, "");
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+        let seen = seen.lock();
+        assert!(
+            seen[0].starts_with("GET /chunked HTTP/1.1\r\n"),
+            "{}",
+            seen[0]
+        );
+        assert!(
+            !seen[0].contains("content-length"),
+            "a GET says nothing of a body"
+        );
+        assert!(
+            seen[1].starts_with("POST /stream HTTP/1.1\r\n")
+                && seen[1].contains("transfer-encoding: chunked\r\n")
+                && seen[1].ends_with("\r\n\r\n2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n"),
+            "{}",
+            seen[1]
+        );
+        assert!(
+            seen[2].contains("content-length: 3\r\n") && seen[2].ends_with("\r\n\r\nxyz"),
+            "{}",
+            seen[2]
+        );
     }
 
     #[tokio::test]

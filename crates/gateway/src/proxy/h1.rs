@@ -1,0 +1,544 @@
+//! HTTP/1.1 on the proxy's upstream connections, written for the one thing they do: the
+//! request head is written straight into a buffer, the answer's head is parsed with
+//! `httparse` into the `http` types the caller's answer is made of, and its body is
+//! decoded as it was framed (a length, chunks, or up to the close).
+
+use std::io;
+
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Method, StatusCode, Version};
+use bytes::{Buf as _, Bytes, BytesMut};
+
+/// The largest answer head accepted.
+pub const MAX_HEAD: usize = 1024 * 1024;
+/// The most header lines an answer may have.
+const MAX_HEADERS: usize = 128;
+
+/// How a request's body is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// No body, and no `Content-Length` either (a GET with nothing to send).
+    None,
+    /// `Content-Length`.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`: the length is not known up front.
+    Chunked,
+}
+
+/// Writes a request head: the request line, the caller's headers but their framing ones,
+/// then this request's framing.
+pub fn encode_head(
+    buf: &mut Vec<u8>,
+    method: &Method,
+    target: &str,
+    headers: &HeaderMap,
+    framing: Framing,
+) {
+    buf.extend_from_slice(method.as_str().as_bytes());
+    buf.push(b' ');
+    buf.extend_from_slice(target.as_bytes());
+    buf.extend_from_slice(b" HTTP/1.1\r\n");
+    for (name, value) in headers {
+        if name == header::CONTENT_LENGTH || name == header::TRANSFER_ENCODING {
+            continue;
+        }
+        buf.extend_from_slice(name.as_str().as_bytes());
+        buf.extend_from_slice(b": ");
+        buf.extend_from_slice(value.as_bytes());
+        buf.extend_from_slice(b"\r\n");
+    }
+    match framing {
+        Framing::None => {}
+        Framing::Length(len) => {
+            buf.extend_from_slice(b"content-length: ");
+            buf.extend_from_slice(itoa(len, &mut [0; 20]));
+            buf.extend_from_slice(b"\r\n");
+        }
+        Framing::Chunked => buf.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+    }
+    buf.extend_from_slice(b"\r\n");
+}
+
+/// `n` in decimal, in `out`.
+fn itoa(mut n: u64, out: &mut [u8; 20]) -> &[u8] {
+    let mut at = out.len();
+    loop {
+        at -= 1;
+        out[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &out[at..];
+        }
+    }
+}
+
+/// How an answer's body is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFraming {
+    /// None (HEAD, 204, 304).
+    Empty,
+    /// `Content-Length`.
+    Length(u64),
+    /// Chunked.
+    Chunked,
+    /// Up to the connection's close.
+    Close,
+}
+
+/// An answer's head.
+#[derive(Debug)]
+pub struct Head {
+    /// The status.
+    pub status: StatusCode,
+    /// HTTP/1.0 or 1.1.
+    pub version: Version,
+    /// Its headers, as sent.
+    pub headers: HeaderMap,
+    /// How its body is framed.
+    pub body: BodyFraming,
+    /// Whether the connection may carry another request after this answer.
+    pub keep_alive: bool,
+}
+
+fn invalid(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("malformed answer: {what}"),
+    )
+}
+
+/// Parses an answer head at the front of `buf`, taking it off: `None` while incomplete.
+/// Interim answers (1xx) are parsed like the others; the caller skips them.
+pub fn parse_head(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head>> {
+    // Parsed from a copy of what has been read (the head and, with a small answer, its
+    // body: a few hundred bytes), which the header values then share; the read buffer is
+    // left whole for the next read. The header slots are not initialized first.
+    let bytes = Bytes::copy_from_slice(buf);
+    let mut slots = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut []);
+    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut response,
+        &bytes,
+        &mut slots,
+    );
+    let len = match parsed {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
+            return Err(invalid("the head is too large"));
+        }
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(invalid(&e.to_string())),
+    };
+    let code = response.code.ok_or_else(|| invalid("no status"))?;
+    let status = StatusCode::from_u16(code).map_err(|_| invalid("the status"))?;
+    let version = if response.version == Some(0) {
+        Version::HTTP_10
+    } else {
+        Version::HTTP_11
+    };
+    let mut headers = HeaderMap::with_capacity(response.headers.len());
+    let mut length: Option<u64> = None;
+    let mut chunked = false;
+    let mut encoded = false;
+    let mut close = version == Version::HTTP_10;
+    for h in response.headers.iter() {
+        let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| invalid("a header"))?;
+        let value = HeaderValue::from_maybe_shared(bytes.slice_ref(h.value))
+            .map_err(|_| invalid("a header value"))?;
+        if name == header::CONTENT_LENGTH {
+            let text = value.to_str().map_err(|_| invalid("Content-Length"))?;
+            for part in text.split(',') {
+                let n = part
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| invalid("Content-Length"))?;
+                if length.is_some_and(|l| l != n) {
+                    return Err(invalid("conflicting Content-Length"));
+                }
+                length = Some(n);
+            }
+        } else if name == header::TRANSFER_ENCODING {
+            encoded = true;
+            chunked = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.rsplit(',').next())
+                .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
+        } else if name == header::CONNECTION {
+            for token in value.to_str().unwrap_or_default().split(',') {
+                let token = token.trim();
+                if token.eq_ignore_ascii_case("close") {
+                    close = true;
+                } else if token.eq_ignore_ascii_case("keep-alive") && version == Version::HTTP_10 {
+                    close = false;
+                }
+            }
+        }
+        headers.append(name, value);
+    }
+    buf.advance(len);
+    let body = if method == Method::HEAD
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+    {
+        BodyFraming::Empty
+    } else if encoded {
+        // Chunked last, or else the body runs to the close (RFC 9112 §6.3).
+        if chunked {
+            BodyFraming::Chunked
+        } else {
+            BodyFraming::Close
+        }
+    } else {
+        match length {
+            Some(0) => BodyFraming::Empty,
+            Some(n) => BodyFraming::Length(n),
+            None => BodyFraming::Close,
+        }
+    };
+    Ok(Some(Head {
+        status,
+        version,
+        headers,
+        keep_alive: !close && body != BodyFraming::Close,
+        body,
+    }))
+}
+
+/// What decoding found in the buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Decoded {
+    /// Body bytes.
+    Data(Bytes),
+    /// More must be read first.
+    More,
+    /// The body has ended.
+    End,
+}
+
+/// Decodes an answer's body from the connection's read buffer.
+#[derive(Debug)]
+pub struct Decoder {
+    state: State,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// This many bytes remain (`Content-Length`).
+    Length(u64),
+    /// Up to the close.
+    Close,
+    /// A chunk-size line is next.
+    Size,
+    /// This many bytes of the current chunk remain.
+    Chunk(u64),
+    /// The CRLF after a chunk's data.
+    ChunkEnd,
+    /// Trailer lines, up to an empty one.
+    Trailers,
+    /// Done.
+    Done,
+}
+
+/// Bytes read ahead on a chunk-size or trailer line before it is refused.
+const MAX_LINE: usize = 64 * 1024;
+
+impl Decoder {
+    /// A decoder for `framing`.
+    pub fn new(framing: BodyFraming) -> Self {
+        let state = match framing {
+            BodyFraming::Empty | BodyFraming::Length(0) => State::Done,
+            BodyFraming::Length(n) => State::Length(n),
+            BodyFraming::Chunked => State::Size,
+            BodyFraming::Close => State::Close,
+        };
+        Self { state }
+    }
+
+    /// Whether the body has ended.
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// Whether the body runs to the connection's close.
+    pub fn ends_at_close(&self) -> bool {
+        self.state == State::Close
+    }
+
+    /// Ends a body that ran to the close.
+    pub fn finish(&mut self) {
+        self.state = State::Done;
+    }
+
+    /// The bytes still to come, when known.
+    pub fn remaining(&self) -> Option<u64> {
+        match self.state {
+            State::Length(n) => Some(n),
+            State::Done => Some(0),
+            _ => None,
+        }
+    }
+
+    /// The next piece of the body in `buf`.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> io::Result<Decoded> {
+        loop {
+            match self.state {
+                State::Done => return Ok(Decoded::End),
+                State::Length(n) | State::Chunk(n) => {
+                    if buf.is_empty() {
+                        return Ok(Decoded::More);
+                    }
+                    let take = usize::try_from(n).unwrap_or(usize::MAX).min(buf.len());
+                    let data = take_data(buf, take);
+                    let left = n - take as u64;
+                    self.state = match self.state {
+                        State::Length(_) if left == 0 => State::Done,
+                        State::Length(_) => State::Length(left),
+                        _ if left == 0 => State::ChunkEnd,
+                        _ => State::Chunk(left),
+                    };
+                    return Ok(Decoded::Data(data));
+                }
+                State::Close => {
+                    if buf.is_empty() {
+                        return Ok(Decoded::More);
+                    }
+                    let all = buf.len();
+                    return Ok(Decoded::Data(take_data(buf, all)));
+                }
+                State::Size => {
+                    let Some(line) = line(buf)? else {
+                        return Ok(Decoded::More);
+                    };
+                    let digits = line[..].split(|b| *b == b';').next().unwrap_or_default();
+                    let digits = std::str::from_utf8(digits)
+                        .map_err(|_| invalid("a chunk size"))?
+                        .trim();
+                    let size =
+                        u64::from_str_radix(digits, 16).map_err(|_| invalid("a chunk size"))?;
+                    self.state = if size == 0 {
+                        State::Trailers
+                    } else {
+                        State::Chunk(size)
+                    };
+                }
+                State::ChunkEnd => {
+                    if buf.len() < 2 {
+                        return Ok(Decoded::More);
+                    }
+                    if &buf[..2] != b"\r\n" {
+                        return Err(invalid("a chunk's end"));
+                    }
+                    buf.advance(2);
+                    self.state = State::Size;
+                }
+                State::Trailers => {
+                    let Some(line) = line(buf)? else {
+                        return Ok(Decoded::More);
+                    };
+                    if line.is_empty() {
+                        self.state = State::Done;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Body bytes smaller than this are copied out of the read buffer, which then stays
+/// whole for the next read; larger ones are split off it without a copy.
+const COPY_BELOW: usize = 4096;
+
+fn take_data(buf: &mut BytesMut, len: usize) -> Bytes {
+    if len < COPY_BELOW {
+        let data = Bytes::copy_from_slice(&buf[..len]);
+        buf.advance(len);
+        data
+    } else {
+        buf.split_to(len).freeze()
+    }
+}
+
+/// The next CRLF-ended line, taken off `buf` (without its CRLF).
+fn line(buf: &mut BytesMut) -> io::Result<Option<BytesMut>> {
+    match buf.windows(2).position(|w| w == b"\r\n") {
+        Some(at) => {
+            let line = buf.split_to(at);
+            buf.advance(2);
+            Ok(Some(line))
+        }
+        None if buf.len() > MAX_LINE => Err(invalid("a line is too long")),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn head(text: &str, method: &Method) -> Head {
+        let mut buf = BytesMut::from(text);
+        parse_head(&mut buf, method).unwrap().unwrap()
+    }
+
+    fn body(framing: BodyFraming, wire: &[&[u8]]) -> (Vec<u8>, bool) {
+        let mut decoder = Decoder::new(framing);
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        for piece in wire {
+            buf.extend_from_slice(piece);
+            loop {
+                match decoder.decode(&mut buf).unwrap() {
+                    Decoded::Data(d) => out.extend_from_slice(&d),
+                    Decoded::More => break,
+                    Decoded::End => return (out, true),
+                }
+            }
+        }
+        (out, decoder.is_done())
+    }
+
+    #[test]
+    fn request_heads_carry_the_callers_headers_and_their_own_framing() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("dialpad.com"));
+        headers.insert("content-length", HeaderValue::from_static("999"));
+        headers.append("accept", HeaderValue::from_static("a"));
+        headers.append("accept", HeaderValue::from_static("b"));
+        let mut buf = Vec::new();
+        encode_head(
+            &mut buf,
+            &Method::POST,
+            "/api/v2/sms?x=1&x=2",
+            &headers,
+            Framing::Length(12),
+        );
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "POST /api/v2/sms?x=1&x=2 HTTP/1.1\r\nhost: dialpad.com\r\naccept: a\r\naccept: b\r\n\
+             content-length: 12\r\n\r\n"
+        );
+        let mut buf = Vec::new();
+        encode_head(
+            &mut buf,
+            &Method::PUT,
+            "/x",
+            &HeaderMap::new(),
+            Framing::Chunked,
+        );
+        assert_eq!(
+            buf,
+            b"PUT /x HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n"
+        );
+        let mut buf = Vec::new();
+        encode_head(
+            &mut buf,
+            &Method::GET,
+            "/x",
+            &HeaderMap::new(),
+            Framing::None,
+        );
+        assert_eq!(buf, b"GET /x HTTP/1.1\r\n\r\n");
+        assert_eq!(itoa(0, &mut [0; 20]), b"0");
+        assert_eq!(itoa(u64::MAX, &mut [0; 20]), b"18446744073709551615");
+    }
+
+    #[test]
+    fn answer_heads_give_status_headers_framing_and_keep_alive() {
+        let h = head(
+            "HTTP/1.1 201 Created\r\nContent-Length: 5\r\nX-A: 1\r\nx-a: 2\r\n\r\nhello",
+            &Method::POST,
+        );
+        assert_eq!(h.status, StatusCode::CREATED);
+        assert_eq!(h.body, BodyFraming::Length(5));
+        assert!(h.keep_alive);
+        assert_eq!(h.headers.get_all("x-a").iter().count(), 2);
+        let h = head(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 3\r\n\r\n",
+            &Method::GET,
+        );
+        assert_eq!(h.body, BodyFraming::Chunked);
+        let h = head(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+            &Method::GET,
+        );
+        assert_eq!((h.body, h.keep_alive), (BodyFraming::Close, false));
+        let h = head("HTTP/1.1 200 OK\r\n\r\n", &Method::GET);
+        assert_eq!((h.body, h.keep_alive), (BodyFraming::Close, false));
+        let h = head(
+            "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n",
+            &Method::HEAD,
+        );
+        assert_eq!(h.body, BodyFraming::Empty);
+        let h = head("HTTP/1.1 204 No Content\r\n\r\n", &Method::DELETE);
+        assert_eq!((h.body, h.keep_alive), (BodyFraming::Empty, true));
+        let h = head("HTTP/1.1 100 Continue\r\n\r\n", &Method::POST);
+        assert!(h.status.is_informational());
+        let h = head(
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n",
+            &Method::GET,
+        );
+        assert!(!h.keep_alive);
+        let h = head("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n", &Method::GET);
+        assert!(!h.keep_alive);
+        let h = head(
+            "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\n",
+            &Method::GET,
+        );
+        assert!(h.keep_alive);
+
+        let mut partial = BytesMut::from("HTTP/1.1 200 OK\r\nContent-Len");
+        assert!(parse_head(&mut partial, &Method::GET).unwrap().is_none());
+        for bad in [
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+            "HTTP/1.1 abc OK\r\n\r\n",
+            "NOT HTTP\r\n\r\n",
+        ] {
+            assert!(
+                parse_head(&mut BytesMut::from(bad), &Method::GET).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn bodies_decode_by_length_chunks_and_close_however_they_arrive() {
+        assert_eq!(
+            body(BodyFraming::Length(5), &[b"he", b"llo", b"NEXT"]),
+            (b"hello".to_vec(), true)
+        );
+        let wire = b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nx-trailer: 1\r\n\r\n";
+        assert_eq!(
+            body(BodyFraming::Chunked, &[wire]),
+            (b"hello world".to_vec(), true)
+        );
+        // The same, one byte at a time.
+        let bytes: Vec<&[u8]> = wire.chunks(1).collect();
+        assert_eq!(
+            body(BodyFraming::Chunked, &bytes),
+            (b"hello world".to_vec(), true)
+        );
+        assert_eq!(
+            body(BodyFraming::Chunked, &[b"A\r\n0123456789\r\n0\r\n\r\n"]),
+            (b"0123456789".to_vec(), true)
+        );
+        assert_eq!(
+            body(BodyFraming::Close, &[b"ab", b"cd"]),
+            (b"abcd".to_vec(), false)
+        );
+        assert_eq!(body(BodyFraming::Empty, &[]), (Vec::new(), true));
+        let mut bad = Decoder::new(BodyFraming::Chunked);
+        assert!(bad.decode(&mut BytesMut::from("zz\r\n")).is_err());
+        let mut bad = Decoder::new(BodyFraming::Chunked);
+        let mut wire = BytesMut::from("1\r\naXX");
+        assert_eq!(
+            bad.decode(&mut wire).unwrap(),
+            Decoded::Data(Bytes::from_static(b"a"))
+        );
+        assert!(bad.decode(&mut wire).is_err(), "no CRLF after the chunk");
+    }
+}
