@@ -23,11 +23,11 @@ use bytes::{Bytes, BytesMut};
 use http_body::{Body as _, Frame, SizeHint};
 use parking_lot::Mutex;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, ReadBuf};
-
-use super::h1::{self, Decoded, Decoder, Framing};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
+
+use super::h1::{self, Decoded, Decoder, Framing};
 
 /// Connection settings.
 #[derive(Debug, Clone, Copy)]
@@ -244,12 +244,13 @@ impl Upstream {
                 )));
             }
             if framing == Framing::Chunked {
-                conn.write
-                    .extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
-            }
-            conn.write.extend_from_slice(&data);
-            if framing == Framing::Chunked {
+                use std::io::Write as _;
+                // Writing to a Vec cannot fail.
+                let _ = write!(conn.write, "{:x}\r\n", data.len());
+                conn.write.extend_from_slice(&data);
                 conn.write.extend_from_slice(b"\r\n");
+            } else {
+                conn.write.extend_from_slice(&data);
             }
             if conn.write.len() >= WRITE_CHUNK {
                 conn.flush_write().await?;
@@ -388,8 +389,8 @@ const READ_CHUNK: usize = 16 * 1024;
 const WRITE_CHUNK: usize = 64 * 1024;
 
 /// How a request's body is framed: its exact length when known (a body read whole), else
-/// the caller's `Content-Length` (a streaming one), else chunks. A GET, HEAD, DELETE or
-/// OPTIONS with nothing to send says nothing about a body, as a client would.
+/// the caller's `Content-Length` (a streaming one), else chunks. A GET, HEAD, DELETE,
+/// OPTIONS or TRACE with nothing to send says nothing about a body, as a client would.
 fn framing(parts: &axum::http::request::Parts, body: &Body) -> Framing {
     use axum::http::Method;
     let bodiless = matches!(
