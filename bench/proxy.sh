@@ -11,7 +11,8 @@
 # latency added with one connection (wrk -t1 -c1), i.e. when the machine is not saturated.
 # The small GET is also measured through a second gateway serving its connections on the
 # shared work-stealing runtime (--http-workers 0) rather than one worker per core, the
-# default, so the two models are compared in one run.
+# default, and through a third serving proxied calls with hyper's HTTP/1.1 rather than the
+# gateway's own (--no-direct-http1), so each choice is compared in one run.
 # Aims: throughput >= nginx's, under 150 us added at the median.
 # Usage: bench/proxy.sh [seconds per run, default 10]. Installs nginx and wrk (apt) if missing.
 set -euo pipefail
@@ -66,6 +67,13 @@ gw_shared_pid=$!
 pids+=($gw_shared_pid)
 wait_line "$tmp/shared.out"
 gw_shared=$(json "$(grep '"ready":true' "$tmp/shared.out")" url)
+# And one serving proxied calls with hyper's HTTP/1.1 rather than its own (serving::direct).
+"$bin" serve --listen 127.0.0.1:0 --database "$db" --dialpad-base-url "$sb" --no-rate-limiter \
+  --no-direct-http1 >"$tmp/hyper.out" 2>"$tmp/hyper.err" &
+gw_hyper_pid=$!
+pids+=($gw_hyper_pid)
+wait_line "$tmp/hyper.out"
+gw_hyper=$(json "$(grep '"ready":true' "$tmp/hyper.out")" url)
 curl -sf -X POST -H "Authorization: Bearer $sk" -H 'Content-Type: application/json' \
   -d "{\"credentials\": {\"type\": \"apiKey\", \"apiKey\": \"$dialpad_key\"}}" \
   "$gw/v1/connections/dialpad/bench" >/dev/null
@@ -111,7 +119,7 @@ for u in ("us","ms","s"):
 ticks() { local t=0 p task; for p in "$@"; do for task in /proc/"$p"/task/*; do
   t=$((t + $(awk '{print $14 + $15}' "$task/stat" 2>/dev/null || echo 0))); done; done; echo "$t"; }
 declare -A R P50 P99 CPU
-who_pids() { case $1 in direct*) echo "$sb_pid" ;; nginx*) m=$(cat "$tmp/nginx.pid"); echo "$m $(pgrep -P "$m" | tr '\n' ' ')" ;; shared*) echo "$gw_shared_pid" ;; *) echo "$gw_pid" ;; esac; }
+who_pids() { case $1 in direct*) echo "$sb_pid" ;; nginx*) m=$(cat "$tmp/nginx.pid"); echo "$m $(pgrep -P "$m" | tr '\n' ' ')" ;; shared*) echo "$gw_shared_pid" ;; hyper*) echo "$gw_hyper_pid" ;; *) echo "$gw_pid" ;; esac; }
 measure() { # name, then wrk arguments
   local name=$1; shift
   local procs before
@@ -132,11 +140,13 @@ gw_auth=(-H "Authorization: Bearer $sk")
 for u in "$sb$small" "$ng$small"; do curl -sf "${direct_auth[@]}" "$u" >/dev/null; done
 curl -sf "${gw_auth[@]}" "$gw/v1/proxy/dialpad/bench$small" >/dev/null
 curl -sf "${gw_auth[@]}" "$gw_shared/v1/proxy/dialpad/bench$small" >/dev/null
+curl -sf "${gw_auth[@]}" "$gw_hyper/v1/proxy/dialpad/bench$small" >/dev/null
 
 measure direct_small "${direct_auth[@]}" "$sb$small"
 measure nginx_small "${direct_auth[@]}" "$ng$small"
 measure gateway_small "${gw_auth[@]}" "$gw/v1/proxy/dialpad/bench$small"
 measure shared_small "${gw_auth[@]}" "$gw_shared/v1/proxy/dialpad/bench$small"
+measure hyper_small "${gw_auth[@]}" "$gw_hyper/v1/proxy/dialpad/bench$small"
 measure direct_large "${direct_auth[@]}" "$sb$large"
 measure nginx_large "${direct_auth[@]}" "$ng$large"
 measure gateway_large "${gw_auth[@]}" "$gw/v1/proxy/dialpad/bench$large"
@@ -164,25 +174,28 @@ rss_after=$(rss)
 echo
 echo "machine: $(nproc) cores; wrk -t2 -c64 -d${secs}s (one connection: -t1 -c1); sandbox, nginx ($("$nginx_bin" -v 2>&1 | sed 's/.*\///')) and gateway as separate processes"
 echo "cpu us/req: user + system time of the process answering (the sandbox for direct, nginx or the gateway) per request"
-printf '%-34s %10s %10s %10s %12s %12s %12s\n' "path" "req/s" "p50 us" "p99 us" "added p50" "added p99" "cpu us/req"
+printf '%-40s %10s %10s %10s %12s %12s %12s\n' "path" "req/s" "p50 us" "p99 us" "added p50" "added p99" "cpu us/req"
 for size in small large one; do
-  whos="direct nginx gateway"; [ "$size" = small ] && whos="$whos shared"
+  whos="direct nginx gateway"; [ "$size" = small ] && whos="$whos shared hyper"
   for who in $whos; do
     k=${who}_$size
     label=${size/small/small GET}; label=${label/one/small GET, 1 connection}
     name=$who; [ "$who" = shared ] && name="gateway (shared runtime)"
-    printf '%-34s %10.0f %10.0f %10.0f %12s %12s %12s\n' "$name, $label" "${R[$k]}" "${P50[$k]}" "${P99[$k]}" \
+    [ "$who" = hyper ] && name="gateway (hyper's HTTP/1.1)"
+    printf '%-40s %10.0f %10.0f %10.0f %12s %12s %12s\n' "$name, $label" "${R[$k]}" "${P50[$k]}" "${P99[$k]}" \
       "$([ "$who" = direct ] && echo - || awk -v a="${P50[$k]}" -v b="${P50[direct_$size]}" 'BEGIN {printf "%+.0f us", a-b}')" \
       "$([ "$who" = direct ] && echo - || awk -v a="${P99[$k]}" -v b="${P99[direct_$size]}" 'BEGIN {printf "%+.0f us", a-b}')" \
       "${CPU[$k]}"
   done
-  printf '%-34s %10.2f\n' "gateway/nginx throughput, $size" "$(awk -v a="${R[gateway_$size]}" -v b="${R[nginx_$size]}" 'BEGIN {print a/b}')"
-  printf '%-34s %10.2f\n' "gateway/direct throughput, $size" "$(awk -v a="${R[gateway_$size]}" -v b="${R[direct_$size]}" 'BEGIN {print a/b}')"
-  printf '%-34s %10.2f\n' "gateway/nginx added p50, $size" "$(awk -v g="${P50[gateway_$size]}" -v n="${P50[nginx_$size]}" -v d="${P50[direct_$size]}" 'BEGIN {x=n-d; if (x<=0) x=1; print (g-d)/x}')"
-  printf '%-34s %10.2f\n' "gateway/nginx cpu per request, $size" "$(awk -v g="${CPU[gateway_$size]}" -v n="${CPU[nginx_$size]}" 'BEGIN {if (n<=0) n=0.1; print g/n}')"
+  printf '%-40s %10.2f\n' "gateway/nginx throughput, $size" "$(awk -v a="${R[gateway_$size]}" -v b="${R[nginx_$size]}" 'BEGIN {print a/b}')"
+  printf '%-40s %10.2f\n' "gateway/direct throughput, $size" "$(awk -v a="${R[gateway_$size]}" -v b="${R[direct_$size]}" 'BEGIN {print a/b}')"
+  printf '%-40s %10.2f\n' "gateway/nginx added p50, $size" "$(awk -v g="${P50[gateway_$size]}" -v n="${P50[nginx_$size]}" -v d="${P50[direct_$size]}" 'BEGIN {x=n-d; if (x<=0) x=1; print (g-d)/x}')"
+  printf '%-40s %10.2f\n' "gateway/nginx cpu per request, $size" "$(awk -v g="${CPU[gateway_$size]}" -v n="${CPU[nginx_$size]}" 'BEGIN {if (n<=0) n=0.1; print g/n}')"
   if [ "$size" = small ]; then
-    printf '%-34s %10.2f\n' "per-core/shared throughput, small" "$(awk -v a="${R[gateway_small]}" -v b="${R[shared_small]}" 'BEGIN {print a/b}')"
-    printf '%-34s %10.2f\n' "per-core/shared cpu per request" "$(awk -v a="${CPU[gateway_small]}" -v b="${CPU[shared_small]}" 'BEGIN {if (b<=0) b=0.1; print a/b}')"
+    printf '%-40s %10.2f\n' "per-core/shared throughput, small" "$(awk -v a="${R[gateway_small]}" -v b="${R[shared_small]}" 'BEGIN {print a/b}')"
+    printf '%-40s %10.2f\n' "per-core/shared cpu per request" "$(awk -v a="${CPU[gateway_small]}" -v b="${CPU[shared_small]}" 'BEGIN {if (b<=0) b=0.1; print a/b}')"
+    printf '%-40s %10.2f\n' "own/hyper's HTTP/1.1 throughput" "$(awk -v a="${R[gateway_small]}" -v b="${R[hyper_small]}" 'BEGIN {print a/b}')"
+    printf '%-40s %10.2f\n' "own/hyper's HTTP/1.1 cpu per req" "$(awk -v a="${CPU[gateway_small]}" -v b="${CPU[hyper_small]}" 'BEGIN {if (b<=0) b=0.1; print a/b}')"
   fi
 done
 printf 'gateway RSS (MB): %s before, %s peak while 4 x 100 MB streamed, %s after\n' "$rss_before" "$rss_max" "$rss_after"

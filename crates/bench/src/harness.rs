@@ -116,6 +116,7 @@ pub async fn start_with(
         // Receivers are local processes: development mode allows http and loopback.
         webhooks: WebhooksConfig::development(),
         http_workers: patchbay_gateway::serving::HttpWorkers::default(),
+        direct_http1: true,
     };
     tune(&mut gateway_options);
     let gateway = start(gateway_options).await?;

@@ -39,6 +39,9 @@ pub struct AppConfig {
     pub proxy: ProxyConfig,
     /// Which threads serve connections.
     pub http_workers: HttpWorkers,
+    /// The proxy's calls served by the gateway's own HTTP/1.1 (`serving::direct`), not
+    /// hyper's.
+    pub direct_http1: bool,
 }
 
 impl Default for AppConfig {
@@ -50,6 +53,7 @@ impl Default for AppConfig {
             hardening: Hardening::default(),
             proxy: ProxyConfig::default(),
             http_workers: HttpWorkers::default(),
+            direct_http1: true,
         }
     }
 }
@@ -186,10 +190,17 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let workers = self.state.config.http_workers;
+        let direct: Option<crate::serving::Accepts> = self
+            .state
+            .config
+            .direct_http1
+            .then_some(crate::http::proxy::is_proxied);
         crate::serving::serve(
             self.listener,
             crate::http::router(self.state),
             workers,
+            // The proxy's calls: served by the gateway's own HTTP/1.1 (`serving::direct`).
+            direct,
             shutdown,
         )
         .await

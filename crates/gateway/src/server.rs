@@ -49,6 +49,9 @@ pub struct GatewayOptions {
     pub webhooks: WebhooksConfig,
     /// Which threads serve HTTP connections (one per core by default).
     pub http_workers: crate::serving::HttpWorkers,
+    /// Whether the proxy's calls are served by the gateway's own HTTP/1.1
+    /// (`serving::direct`) rather than hyper's, as every other request is.
+    pub direct_http1: bool,
 }
 
 /// How the gateway onboards end users: its Dialpad OAuth app and its session key.
@@ -239,6 +242,7 @@ pub async fn start_with_store(
             .clone()
             .with_upstream("dialpad", &options.dialpad_base_url),
         http_workers: options.http_workers,
+        direct_http1: options.direct_http1,
         ..AppConfig::default()
     };
     // The public URL defaults to the bound address, known only after binding; the OAuth

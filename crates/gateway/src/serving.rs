@@ -31,6 +31,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
+pub use self::direct::Accepts;
+
+mod direct;
+
 /// How long a request's head (its request line and headers) may take to arrive, counted
 /// from when the connection is ready for one: a caller that trickles its headers, or keeps
 /// a connection idle between requests for longer, is disconnected. The request timeout
@@ -173,17 +177,34 @@ impl<S> HttpService for S where
 /// Serves `service` on every connection `listener` accepts until `shutdown` resolves, then
 /// lets the connections finish what they are serving (each is told to close once idle) and
 /// returns when the last has closed.
+///
+/// Requests whose target `direct` accepts are served by [`direct`]'s HTTP/1.1 rather than
+/// hyper's, as long as a connection carries only those.
 pub async fn serve<S: HttpService>(
     listener: TcpListener,
     service: S,
     workers: HttpWorkers,
+    direct: Option<Accepts>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let workers = match workers {
         HttpWorkers::Shared => Vec::new(),
         HttpWorkers::Dedicated(count) => self::workers(count)?,
     };
-    serve_on(listener, service, workers, HEADER_READ_TIMEOUT, shutdown).await
+    let options = Options {
+        header_read_timeout: HEADER_READ_TIMEOUT,
+        direct,
+    };
+    serve_on(listener, service, workers, options, shutdown).await
+}
+
+/// How connections are served.
+#[derive(Clone, Copy)]
+struct Options {
+    /// See [`HEADER_READ_TIMEOUT`].
+    header_read_timeout: Duration,
+    /// Which requests [`direct`] serves, if any.
+    direct: Option<Accepts>,
 }
 
 /// [`serve`] on `workers` (none: on the calling runtime).
@@ -191,7 +212,7 @@ async fn serve_on<S: HttpService>(
     listener: TcpListener,
     service: S,
     workers: Vec<Worker>,
-    header_read_timeout: Duration,
+    options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Dropped when shutdown begins: every connection then closes once idle.
@@ -222,7 +243,7 @@ async fn serve_on<S: HttpService>(
             service: service.clone(),
             stop: stop_tx.clone(),
             closed: closed_rx.clone(),
-            header_read_timeout,
+            options,
         };
         let Some(worker) = workers
             .iter()
@@ -261,12 +282,24 @@ struct Connection<S> {
     stop: watch::Sender<()>,
     /// Held while the connection is open.
     closed: watch::Receiver<()>,
-    /// See [`HEADER_READ_TIMEOUT`].
-    header_read_timeout: Duration,
+    options: Options,
 }
 
 impl<S: HttpService> Connection<S> {
     async fn serve(self, tcp: TcpStream) {
+        let mut stopping = std::pin::pin!(self.stop.closed());
+        let timeout = self.options.header_read_timeout;
+        let (tcp, read) = match self.options.direct {
+            Some(accepts) => {
+                let service = self.service.clone();
+                let stopping = stopping.as_mut();
+                match direct::serve(tcp, service, accepts, timeout, stopping, &self.stop).await {
+                    direct::Outcome::Closed => return,
+                    direct::Outcome::HandOff(tcp, read) => (tcp, read),
+                }
+            }
+            None => (tcp, bytes::BytesMut::new()),
+        };
         let service = TowerToHyperService::new(tower::ServiceExt::map_request(
             self.service,
             |request: hyper::Request<Incoming>| request.map(|body| Body::new(Lingering::new(body))),
@@ -275,10 +308,10 @@ impl<S: HttpService> Connection<S> {
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(self.header_read_timeout);
-        let connection = builder.serve_connection_with_upgrades(TokioIo::new(tcp), service);
+            .header_read_timeout(timeout);
+        let io = TokioIo::new(direct::Prefixed::new(read, tcp));
+        let connection = builder.serve_connection_with_upgrades(io, service);
         let mut connection = std::pin::pin!(connection);
-        let mut stopping = std::pin::pin!(self.stop.closed());
         let mut told = false;
         loop {
             tokio::select! {
@@ -445,15 +478,23 @@ mod tests {
         Arc<Notify>,
     );
 
-    async fn start(workers: HttpWorkers, delay: Duration) -> Started {
-        start_with(workers, delay, HEADER_READ_TIMEOUT).await
+    /// Every request served by `direct`, as long as it can serve it.
+    fn everything(_: &str) -> bool {
+        true
     }
 
-    async fn start_with(
-        workers: HttpWorkers,
-        delay: Duration,
-        header_read_timeout: Duration,
-    ) -> Started {
+    /// With hyper alone, and with `direct` in front.
+    const BOTH: [Option<Accepts>; 2] = [None, Some(everything)];
+
+    async fn start(workers: HttpWorkers, delay: Duration, direct: Option<Accepts>) -> Started {
+        let options = Options {
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            direct,
+        };
+        start_with(workers, delay, options).await
+    }
+
+    async fn start_with(workers: HttpWorkers, delay: Duration, options: Options) -> Started {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -467,7 +508,7 @@ mod tests {
             listener,
             thread_name(delay, arrived.clone()),
             workers,
-            header_read_timeout,
+            options,
             async move {
                 let _ = stopped.await;
             },
@@ -492,7 +533,14 @@ mod tests {
 
     #[tokio::test]
     async fn each_connection_is_served_by_one_worker_and_new_ones_go_to_the_least_busy() {
-        let (addr, stop, served, _) = start(HttpWorkers::Dedicated(2), Duration::ZERO).await;
+        for direct in BOTH {
+            each_connection_on_one_worker(direct).await;
+        }
+    }
+
+    async fn each_connection_on_one_worker(direct: Option<Accepts>) {
+        let (addr, stop, served, _) =
+            start(HttpWorkers::Dedicated(2), Duration::ZERO, direct).await;
         let (first, second) = (client(), client());
         let a = served_by(&first, addr).await;
         let b = served_by(&second, addr).await;
@@ -512,17 +560,23 @@ mod tests {
 
     #[tokio::test]
     async fn shared_serves_on_the_runtime_that_calls_serve() {
-        let (addr, stop, served, _) = start(HttpWorkers::Shared, Duration::ZERO).await;
-        let name = served_by(&client(), addr).await;
-        assert!(!name.starts_with("patchbay-http-"), "{name}");
-        stop.send(()).unwrap();
-        served.await.unwrap().unwrap();
+        for direct in BOTH {
+            let (addr, stop, served, _) = start(HttpWorkers::Shared, Duration::ZERO, direct).await;
+            let name = served_by(&client(), addr).await;
+            assert!(!name.starts_with("patchbay-http-"), "{name}");
+            stop.send(()).unwrap();
+            served.await.unwrap().unwrap();
+        }
     }
 
     #[tokio::test]
     async fn shutdown_finishes_requests_in_flight_then_stops_accepting() {
-        for workers in [HttpWorkers::Dedicated(1), HttpWorkers::Shared] {
-            let (addr, stop, served, arrived) = start(workers, Duration::from_millis(300)).await;
+        for (workers, direct) in [HttpWorkers::Dedicated(1), HttpWorkers::Shared]
+            .into_iter()
+            .flat_map(|w| BOTH.map(|d| (w, d)))
+        {
+            let delay = Duration::from_millis(300);
+            let (addr, stop, served, arrived) = start(workers, delay, direct).await;
             let client = client();
             let in_flight = tokio::spawn({
                 let client = client.clone();
@@ -548,9 +602,15 @@ mod tests {
     #[tokio::test]
     async fn a_head_that_does_not_arrive_in_time_closes_the_connection() {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        for workers in [HttpWorkers::Dedicated(1), HttpWorkers::Shared] {
-            let (addr, stop, served, _) =
-                start_with(workers, Duration::ZERO, Duration::from_millis(500)).await;
+        for (workers, direct) in [HttpWorkers::Dedicated(1), HttpWorkers::Shared]
+            .into_iter()
+            .flat_map(|w| BOTH.map(|d| (w, d)))
+        {
+            let options = Options {
+                header_read_timeout: Duration::from_millis(500),
+                direct,
+            };
+            let (addr, stop, served, _) = start_with(workers, Duration::ZERO, options).await;
             // Half a head, then nothing: disconnected after the 500 ms allowed.
             let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
             slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")

@@ -60,7 +60,7 @@ pub fn encode_head(
 }
 
 /// `n` in decimal, in `out`.
-fn itoa(mut n: u64, out: &mut [u8; 20]) -> &[u8] {
+pub fn itoa(mut n: u64, out: &mut [u8; 20]) -> &[u8] {
     let mut at = out.len();
     loop {
         at -= 1;
@@ -136,7 +136,8 @@ pub fn parse_head(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head
     } else {
         Version::HTTP_11
     };
-    let mut headers = HeaderMap::with_capacity(response.headers.len());
+    // Room for the request id the gateway adds to the caller's answer.
+    let mut headers = HeaderMap::with_capacity(response.headers.len() + 1);
     let mut length: Option<u64> = None;
     let mut chunked = false;
     let mut encoded = false;

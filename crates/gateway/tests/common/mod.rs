@@ -234,6 +234,7 @@ impl World {
             proxy,
             webhooks: fast_webhooks(),
             http_workers: HttpWorkers::default(),
+            direct_http1: true,
         };
         tune(&mut options);
         let gateway = start(options).await.unwrap();
