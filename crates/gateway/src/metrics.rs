@@ -99,11 +99,27 @@ pub struct OutcomeLabels {
     pub outcome: String,
 }
 
+thread_local! {
+    /// The request histograms [`Metrics::http_request_template`] recorded into lately on
+    /// this thread, by metrics set, method, template and status (the proxy's calls): found
+    /// by a short scan rather than through the family's lock and a SipHash of the labels.
+    /// Clones of a histogram share its counts.
+    static TEMPLATES: std::cell::RefCell<Vec<Kept>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A kept histogram: metrics set, method, template, status, histogram.
+type Kept = (u64, &'static str, &'static str, u16, Histogram);
+
+/// The most histograms [`TEMPLATES`] keeps per thread (it starts over when full).
+const TEMPLATES_KEPT: usize = 32;
+
 /// The gateway's metrics (cheap to clone: shared).
 #[derive(Clone)]
 pub struct Metrics(Arc<Inner>);
 
 struct Inner {
+    /// This set's own number (see [`TEMPLATES`]).
+    id: u64,
     registry: Registry,
     http: Family<HttpLabels, Histogram>,
     upstream: Family<UpstreamLabels, Histogram>,
@@ -195,7 +211,9 @@ impl Metrics {
             "Requests answered 429 by the rate limiter instead of queueing",
             limiter_rejections.clone(),
         );
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Self(Arc::new(Inner {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             registry,
             http,
             upstream,
@@ -250,14 +268,30 @@ impl Metrics {
         status: u16,
         elapsed: Duration,
     ) {
-        self.record_http(
-            &HttpLabels {
-                method: method_label(method),
-                route: Route::Text(Cow::Borrowed(template)),
-                status,
-            },
-            elapsed,
-        );
+        let labels = HttpLabels {
+            method: method_label(method),
+            route: Route::Text(Cow::Borrowed(template)),
+            status,
+        };
+        let Cow::Borrowed(method) = labels.method else {
+            return self.record_http(&labels, elapsed);
+        };
+        let id = self.0.id;
+        TEMPLATES.with_borrow_mut(|kept| {
+            let found = kept
+                .iter()
+                .find(|k| k.0 == id && k.1 == method && k.2 == template && k.3 == status);
+            if let Some((.., histogram)) = found {
+                histogram.observe(elapsed.as_secs_f64());
+                return;
+            }
+            let histogram = self.0.http.get_or_create(&labels).clone();
+            histogram.observe(elapsed.as_secs_f64());
+            if kept.len() >= TEMPLATES_KEPT {
+                kept.clear();
+            }
+            kept.push((id, method, template, status, histogram));
+        });
     }
 
     fn record_http(&self, labels: &HttpLabels, elapsed: Duration) {
@@ -382,5 +416,35 @@ mod tests {
             text.contains("patchbay_token_refreshes_total{outcome=\"success\"} 1"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn template_requests_count_in_their_own_set_whatever_this_thread_kept() {
+        let (a, b) = (Metrics::new(), Metrics::new());
+        let route = "/v1/proxy/{*path}";
+        for _ in 0..3 {
+            a.http_request_template(&Method::GET, route, 200, Duration::from_millis(1));
+        }
+        b.http_request_template(&Method::GET, route, 200, Duration::from_millis(1));
+        a.http_request_template(&Method::GET, route, 404, Duration::from_millis(1));
+        // More combinations than are kept: counting goes on through the family.
+        for status in 0..40 {
+            b.http_request_template(&Method::POST, route, 500 + status, Duration::ZERO);
+        }
+        a.http_request_template(&Method::GET, route, 200, Duration::from_millis(1));
+        let count = |m: &Metrics, method: &str, status: u16| {
+            let line = format!(
+                "patchbay_http_request_duration_seconds_count{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} "
+            );
+            let text = m.render();
+            text.lines()
+                .find_map(|l| l.strip_prefix(line.as_str()))
+                .map_or(0, |n| n.parse::<u64>().unwrap_or(0))
+        };
+        assert_eq!(count(&a, "GET", 200), 4);
+        assert_eq!(count(&a, "GET", 404), 1);
+        assert_eq!(count(&b, "GET", 200), 1);
+        assert_eq!(count(&b, "POST", 539), 1);
+        assert_eq!(count(&a, "POST", 539), 0);
     }
 }

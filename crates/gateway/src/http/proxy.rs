@@ -4,6 +4,7 @@
 //! path and query go up as sent, bodies stream both ways, and the answer comes back as
 //! Dialpad sent it. See `crate::proxy` for the rules each step follows.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -90,7 +91,8 @@ pub async fn serve(state: AppState, request: Request) -> Response {
     let uri = request.uri().clone();
     let request_id = request.headers().get(&REQUEST_ID).cloned();
     let limit = state.config.hardening.request_timeout;
-    let response = match tokio::time::timeout(limit, authenticated(&state, request)).await {
+    let response = match tokio::time::timeout(limit, authenticated(&state, request, started)).await
+    {
         Ok(response) => response,
         Err(_) => super::limits::timed_out(limit),
     };
@@ -114,9 +116,9 @@ pub async fn serve(state: AppState, request: Request) -> Response {
     response
 }
 
-async fn authenticated(state: &AppState, request: Request) -> Response {
+async fn authenticated(state: &AppState, request: Request, now: Instant) -> Response {
     // Boxed, as in `forwarded`.
-    match Box::pin(memoized(state, request)).await {
+    match Box::pin(memoized(state, request, now)).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
@@ -125,14 +127,14 @@ async fn authenticated(state: &AppState, request: Request) -> Response {
 /// The `Tenant` extractor's steps, then the call's, with what they resolve to remembered
 /// for a moment (`proxy::memo`): a call like one just before it on this thread skips the
 /// look-ups. Errors come in the same order either way (the keys, then the path).
-async fn memoized(state: &AppState, request: Request) -> ApiResult<Response> {
+/// `now` is when the call arrived.
+async fn memoized(state: &AppState, request: Request, now: Instant) -> ApiResult<Response> {
     // Read before any look-up: an entry made from reads older than an invalidation must
     // not outlive it.
     let generation = state
         .auth
         .generation()
         .wrapping_add(state.connections.generation());
-    let now = Instant::now();
     let (parts, body) = request.into_parts();
     let (publishable, secret) = super::extract::presented_keys(&parts.headers)?;
     let digest = crate::auth::digest(publishable, secret);
@@ -188,10 +190,11 @@ struct Remember {
     now: Instant,
 }
 
-/// The connection and the provider path a call names.
+/// The connection and the provider path a call names: borrowed from the path when named
+/// there (an owner id with no percent-encoding needs no copy).
 struct Selection<'a> {
-    connector_id: String,
-    owner_id: String,
+    connector_id: Cow<'a, str>,
+    owner_id: Cow<'a, str>,
     path: &'a str,
 }
 
@@ -219,10 +222,9 @@ fn select<'a>(
         }
         let owner_id = percent_decode_str(owner)
             .decode_utf8()
-            .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the owner id is not UTF-8"))?
-            .into_owned();
+            .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the owner id is not UTF-8"))?;
         return Ok(Selection {
-            connector_id: first.to_owned(),
+            connector_id: Cow::Borrowed(first),
             owner_id,
             path: &after[1 + owner.len()..],
         });
@@ -239,9 +241,10 @@ fn select<'a>(
         header(&super::extract::X_CONNECTOR_ID),
         header(&super::extract::X_OWNER_ID),
     ) {
+        // Copied: the headers go on into the call.
         (Some(connector_id), Some(owner_id)) => Ok(Selection {
-            connector_id: connector_id.to_owned(),
-            owner_id: owner_id.to_owned(),
+            connector_id: Cow::Owned(connector_id.to_owned()),
+            owner_id: Cow::Owned(owner_id.to_owned()),
             path: rest,
         }),
         _ => Err(ApiError::new(
@@ -364,7 +367,7 @@ async fn exchange(
     let upstream = state
         .proxy
         .upstreams
-        .get(&selection.connector_id)
+        .get(selection.connector_id.as_ref())
         .ok_or_else(|| {
             ApiError::new(
                 ErrorCode::OperationNotSupported,

@@ -110,15 +110,14 @@ fn invalid(what: &str) -> io::Error {
 /// Parses an answer head at the front of `buf`, taking it off: `None` while incomplete.
 /// Interim answers (1xx) are parsed like the others; the caller skips them.
 pub fn parse_head(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head>> {
-    // Parsed from a copy of what has been read (the head and, with a small answer, its
-    // body: a few hundred bytes), which the header values then share; the read buffer is
-    // left whole for the next read. The header slots are not initialized first.
-    let bytes = Bytes::copy_from_slice(buf);
+    // The header slots are not initialized first. Once parsed, the head is copied once
+    // (a few hundred bytes) for the header values to share; the read buffer is left whole
+    // for the next read.
     let mut slots = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut []);
     let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
         &mut response,
-        &bytes,
+        buf,
         &mut slots,
     );
     let len = match parsed {
@@ -128,6 +127,12 @@ pub fn parse_head(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head
         }
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => return Err(invalid(&e.to_string())),
+    };
+    let bytes = Bytes::copy_from_slice(&buf[..len]);
+    let start = buf.as_ptr() as usize;
+    let shared = |part: &[u8]| {
+        let at = part.as_ptr() as usize - start;
+        bytes.slice(at..at + part.len())
     };
     let code = response.code.ok_or_else(|| invalid("no status"))?;
     let status = StatusCode::from_u16(code).map_err(|_| invalid("the status"))?;
@@ -144,7 +149,7 @@ pub fn parse_head(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head
     let mut close = version == Version::HTTP_10;
     for h in response.headers.iter() {
         let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| invalid("a header"))?;
-        let value = HeaderValue::from_maybe_shared(bytes.slice_ref(h.value))
+        let value = HeaderValue::from_maybe_shared(shared(h.value))
             .map_err(|_| invalid("a header value"))?;
         if name == header::CONTENT_LENGTH {
             let text = value.to_str().map_err(|_| invalid("Content-Length"))?;

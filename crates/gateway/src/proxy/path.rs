@@ -33,11 +33,19 @@ pub fn check(path: &str) -> Result<&str, PathError> {
     if bytes.len() < 2 || bytes[0] != b'/' {
         return Err(PathError::Empty);
     }
+    // One pass; a dot segment is reported only if nothing else is wrong, as the other
+    // errors say more.
     let mut i = 0;
+    let mut segment = 0;
+    let mut dot_segment = false;
     while i < bytes.len() {
         match bytes[i] {
             b'@' | b'\\' | b':' => return Err(PathError::ForbiddenCharacter),
             b'/' if bytes.get(i + 1) == Some(&b'/') => return Err(PathError::EmptySegment),
+            b'/' => {
+                dot_segment |= is_dots(&bytes[segment..i]);
+                segment = i + 1;
+            }
             b'%' => {
                 let (Some(h), Some(l)) = (bytes.get(i + 1), bytes.get(i + 2)) else {
                     return Err(PathError::BadEncoding);
@@ -61,10 +69,14 @@ pub fn check(path: &str) -> Result<&str, PathError> {
         }
         i += 1;
     }
-    if path[1..].split('/').any(|s| s == "." || s == "..") {
+    if dot_segment || is_dots(&bytes[segment..]) {
         return Err(PathError::DotSegment);
     }
     Ok(path)
+}
+
+fn is_dots(segment: &[u8]) -> bool {
+    segment == b"." || segment == b".."
 }
 
 fn hex(b: u8) -> u8 {
@@ -105,6 +117,9 @@ mod tests {
             ("/api/%2e%2e/admin", PathError::EncodedSeparator),
             ("/api/%2E%2E/admin", PathError::EncodedSeparator),
             ("/api/.%2e/admin", PathError::EncodedSeparator),
+            ("/api/../%2e", PathError::EncodedSeparator),
+            ("/./x", PathError::DotSegment),
+            ("/x/.", PathError::DotSegment),
             ("/api%2fv2", PathError::EncodedSeparator),
             ("/api%2Fv2", PathError::EncodedSeparator),
             ("/api%5cv2", PathError::EncodedSeparator),
