@@ -152,12 +152,8 @@ pub fn parse_head(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head
         let value = HeaderValue::from_maybe_shared(shared(h.value))
             .map_err(|_| invalid("a header value"))?;
         if name == header::CONTENT_LENGTH {
-            let text = value.to_str().map_err(|_| invalid("Content-Length"))?;
-            for part in text.split(',') {
-                let n = part
-                    .trim()
-                    .parse::<u64>()
-                    .map_err(|_| invalid("Content-Length"))?;
+            for part in value.as_bytes().split(|b| *b == b',') {
+                let n = content_length(part).ok_or_else(|| invalid("Content-Length"))?;
                 if length.is_some_and(|l| l != n) {
                     return Err(invalid("conflicting Content-Length"));
                 }
@@ -241,14 +237,20 @@ enum State {
     Chunk(u64),
     /// The CRLF after a chunk's data.
     ChunkEnd,
-    /// Trailer lines, up to an empty one.
-    Trailers,
+    /// Trailer lines, up to an empty one; this many bytes of them may still come.
+    Trailers(usize),
     /// Done.
     Done,
+    /// The body was malformed: nothing more is read from it (the connection is not
+    /// reused, its framing being lost).
+    Failed,
 }
 
-/// Bytes read ahead on a chunk-size or trailer line before it is refused.
-const MAX_LINE: usize = 64 * 1024;
+/// The longest chunk-size line (extensions included) or trailer line accepted: a line is
+/// looked for from its start after every read, so its length bounds that work.
+const MAX_LINE: usize = 4 * 1024;
+/// The most trailer bytes a body may end with.
+const MAX_TRAILERS: usize = 16 * 1024;
 
 impl Decoder {
     /// A decoder for `framing`.
@@ -286,10 +288,19 @@ impl Decoder {
         }
     }
 
-    /// The next piece of the body in `buf`.
+    /// The next piece of the body in `buf`. After an error, every call fails.
     pub fn decode(&mut self, buf: &mut BytesMut) -> io::Result<Decoded> {
+        let decoded = self.step(buf);
+        if decoded.is_err() {
+            self.state = State::Failed;
+        }
+        decoded
+    }
+
+    fn step(&mut self, buf: &mut BytesMut) -> io::Result<Decoded> {
         loop {
             match self.state {
+                State::Failed => return Err(invalid("a body already found malformed")),
                 State::Done => return Ok(Decoded::End),
                 State::Length(n) | State::Chunk(n) => {
                     if buf.is_empty() {
@@ -317,14 +328,9 @@ impl Decoder {
                     let Some(line) = line(buf)? else {
                         return Ok(Decoded::More);
                     };
-                    let digits = line[..].split(|b| *b == b';').next().unwrap_or_default();
-                    let digits = std::str::from_utf8(digits)
-                        .map_err(|_| invalid("a chunk size"))?
-                        .trim();
-                    let size =
-                        u64::from_str_radix(digits, 16).map_err(|_| invalid("a chunk size"))?;
+                    let size = chunk_size(&line).ok_or_else(|| invalid("a chunk size"))?;
                     self.state = if size == 0 {
-                        State::Trailers
+                        State::Trailers(MAX_TRAILERS)
                     } else {
                         State::Chunk(size)
                     };
@@ -339,13 +345,18 @@ impl Decoder {
                     buf.advance(2);
                     self.state = State::Size;
                 }
-                State::Trailers => {
+                State::Trailers(left) => {
                     let Some(line) = line(buf)? else {
                         return Ok(Decoded::More);
                     };
-                    if line.is_empty() {
-                        self.state = State::Done;
-                    }
+                    self.state = if line.is_empty() {
+                        State::Done
+                    } else {
+                        let left = left
+                            .checked_sub(line.len() + 2)
+                            .ok_or_else(|| invalid("the trailers are too large"))?;
+                        State::Trailers(left)
+                    };
                 }
             }
         }
@@ -366,17 +377,56 @@ fn take_data(buf: &mut BytesMut, len: usize) -> Bytes {
     }
 }
 
-/// The next CRLF-ended line, taken off `buf` (without its CRLF).
+/// The next CRLF-ended line, taken off `buf` (without its CRLF). A bare CR or LF in it is
+/// refused: a peer ending lines differently would frame the body differently.
 fn line(buf: &mut BytesMut) -> io::Result<Option<BytesMut>> {
-    match buf.windows(2).position(|w| w == b"\r\n") {
-        Some(at) => {
-            let line = buf.split_to(at);
+    let window = &buf[..buf.len().min(MAX_LINE + 2)];
+    match window.iter().position(|b| *b == b'\n') {
+        Some(at) if at > 0 && window[at - 1] == b'\r' && !window[..at - 1].contains(&b'\r') => {
+            let line = buf.split_to(at - 1);
             buf.advance(2);
             Ok(Some(line))
+        }
+        Some(_) => Err(invalid("a bare CR or LF in a line")),
+        None if window.contains(&b'\r') && window.last() != Some(&b'\r') => {
+            Err(invalid("a bare CR in a line"))
         }
         None if buf.len() > MAX_LINE => Err(invalid("a line is too long")),
         None => Ok(None),
     }
+}
+
+/// A chunk-size line's size: hex digits, then optional blanks, then optional extensions
+/// after `;` (RFC 9112 §7.1); anything else is refused, as hyper does.
+fn chunk_size(line: &[u8]) -> Option<u64> {
+    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if digits == 0 || digits > 16 {
+        return None;
+    }
+    let rest = line[digits..].trim_ascii_start();
+    if !(rest.is_empty() || rest[0] == b';') {
+        return None;
+    }
+    line[..digits]
+        .iter()
+        .try_fold(0u64, |n, b| Some(n << 4 | u64::from(hex_value(*b)?)))
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    char::from(b)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
+/// A `Content-Length` value: ASCII digits only (no sign, no blanks inside), as hyper reads it.
+pub fn content_length(value: &[u8]) -> Option<u64> {
+    let value = value.trim_ascii();
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    value.iter().try_fold(0u64, |n, b| {
+        n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+    })
 }
 
 #[cfg(test)]
@@ -546,5 +596,64 @@ mod tests {
             Decoded::Data(Bytes::from_static(b"a"))
         );
         assert!(bad.decode(&mut wire).is_err(), "no CRLF after the chunk");
+    }
+
+    #[test]
+    fn chunk_sizes_lines_and_lengths_are_read_strictly() {
+        // What a peer ending lines differently, or reading numbers loosely, would frame
+        // otherwise is refused.
+        for wire in [
+            &b"+5\r\nhello\r\n0\r\n\r\n"[..],
+            b" 5\r\nhello\r\n0\r\n\r\n",
+            b"5x\r\nhello\r\n0\r\n\r\n",
+            b"2;\nxx\r\n45\r\n0\r\n\r\n",
+            b"2\rxx\r\n0\r\n\r\n",
+            b"10000000000000000\r\n",
+            b"0\r\nx-trailer: a\nb\r\n\r\n",
+        ] {
+            let mut decoder = Decoder::new(BodyFraming::Chunked);
+            let mut buf = BytesMut::from(wire);
+            let decoded = std::iter::from_fn(|| Some(decoder.decode(&mut buf)))
+                .find(|d| !matches!(d, Ok(Decoded::Data(_))))
+                .unwrap();
+            assert!(decoded.is_err(), "{:?}", String::from_utf8_lossy(wire));
+            // And stays refused: nothing after it is read as the body's end.
+            assert!(decoder.decode(&mut BytesMut::from("0\r\n\r\n")).is_err());
+        }
+        // Blanks before extensions are allowed, and extensions of any content.
+        assert_eq!(
+            body(
+                BodyFraming::Chunked,
+                &[b"5 \t;a=\"b;c\"\r\nhello\r\n0\r\n\r\n"]
+            ),
+            (b"hello".to_vec(), true)
+        );
+        // A line longer than allowed, even before its end has come.
+        let mut decoder = Decoder::new(BodyFraming::Chunked);
+        let long = format!("5;{}", "x".repeat(MAX_LINE));
+        assert!(decoder.decode(&mut BytesMut::from(long.as_str())).is_err());
+        // Too many trailers.
+        let mut decoder = Decoder::new(BodyFraming::Chunked);
+        let trailers = "x-t: 1234567890\r\n".repeat(MAX_TRAILERS / 10);
+        let wire = format!("0\r\n{trailers}\r\n");
+        assert!(decoder.decode(&mut BytesMut::from(wire.as_str())).is_err());
+
+        assert_eq!(content_length(b"42"), Some(42));
+        assert_eq!(content_length(b" 42 "), Some(42));
+        for bad in [
+            &b"+5"[..],
+            b"-1",
+            b"4 2",
+            b"",
+            b"0x10",
+            b"99999999999999999999",
+        ] {
+            assert_eq!(
+                content_length(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 }

@@ -20,7 +20,7 @@ use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -32,6 +32,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, Re
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use super::{HttpService, LINGER_MAX_BYTES, LINGER_MAX_TIME};
 use crate::proxy::h1::{BodyFraming, Decoded, Decoder};
@@ -106,20 +107,19 @@ pub async fn serve<S: HttpService>(
             }
             let since = *waiting.get_or_insert_with(Instant::now);
             let due = since + header_read_timeout;
-            let timer =
-                deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due.into())));
+            let timer = deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
             tokio::select! {
                 biased;
                 read = poll_fn(|cx| current.poll_fill(cx)) => match read {
                     Ok(n) if n > 0 => {}
                     _ => return Outcome::Closed,
                 },
-                () = stopping.as_mut(), if current.buf.is_empty() => return Outcome::Closed,
+                () = stopping.as_mut(), if is_blank(&current.buf) => return Outcome::Closed,
                 () = timer.as_mut() => {
                     if Instant::now() >= due {
                         return Outcome::Closed;
                     }
-                    timer.as_mut().reset(due.into());
+                    timer.as_mut().reset(due);
                 }
             }
         };
@@ -145,29 +145,51 @@ pub async fn serve<S: HttpService>(
         tests::SERVED.set(tests::SERVED.get() + 1);
         let Ok(()) = poll_fn(|cx| service.poll_ready(cx)).await;
         let Ok(response) = service.call(request).await;
-        let keep_alive = writer
-            .respond(response, head_request, close || stop.is_closed())
-            .await;
-        if let Some(back) = back {
-            // The request's body, back from the service: read out if it was left unread,
-            // as hyper's server would, so that the next request can be read.
-            let returned = back.lock().unwrap_or_else(PoisonError::into_inner).take();
-            let Some((mut current, decoder)) = returned else {
-                // Still held somewhere: the connection cannot go on.
-                return Outcome::Closed;
-            };
-            // Read out even before a close: closing with unread data resets the
-            // connection, and a caller still sending would not read its answer.
-            if !read_out(&mut current, decoder).await {
-                return Outcome::Closed;
+        let close = close || stop.is_closed();
+        // The request's body, back from the service once dropped, is read out if it was
+        // left unread (as hyper's server does), so that the next request can be read, and
+        // even before a close: closing with unread data resets the connection, and a
+        // caller still sending would not read its answer. Dropped already, it is read out
+        // while the answer is written, or a caller sending all of a large request before
+        // reading would wait on the answer as the answer waits on it.
+        let taken = |back: &Arc<Mutex<Option<(Reader, Decoder)>>>| {
+            back.lock().unwrap_or_else(PoisonError::into_inner).take()
+        };
+        let keep_alive = match back.as_ref().map(taken) {
+            Some(Some((mut current, decoder))) => {
+                let answered = writer.respond(response, head_request, close);
+                let (keep_alive, drained) = tokio::join!(answered, read_out(&mut current, decoder));
+                if !drained {
+                    return Outcome::Closed;
+                }
+                reader = Some(current);
+                keep_alive
             }
-            reader = Some(current);
-        }
+            _ => {
+                let keep_alive = writer.respond(response, head_request, close).await;
+                if let Some(back) = &back {
+                    let Some((mut current, decoder)) = taken(back) else {
+                        // Still held somewhere: the connection cannot go on.
+                        return Outcome::Closed;
+                    };
+                    if !read_out(&mut current, decoder).await {
+                        return Outcome::Closed;
+                    }
+                    reader = Some(current);
+                }
+                keep_alive
+            }
+        };
         if !keep_alive {
             let _ = writer.io.shutdown().await;
             return Outcome::Closed;
         }
     }
+}
+
+/// Whether nothing but the empty lines a caller may send between requests has been read.
+fn is_blank(read: &[u8]) -> bool {
+    read.iter().all(|b| matches!(b, b'\r' | b'\n'))
 }
 
 /// Reads the rest of a request body that was not read, within the bounds a dropped body is
@@ -246,9 +268,13 @@ fn parse(buf: &mut BytesMut, accepts: Accepts) -> Parsed {
     if !accepts(target) {
         return Parsed::Other;
     }
+    // CONNECT turns the connection into a tunnel: hyper's.
     let Ok(method) = Method::from_bytes(method.as_bytes()) else {
         return Parsed::Other;
     };
+    if method == Method::CONNECT {
+        return Parsed::Other;
+    }
     // The head, copied once (a few hundred bytes), is what the target and the header
     // values are made of; the read buffer stays whole for the next read.
     let copy = Bytes::copy_from_slice(&buf[..len]);
@@ -274,11 +300,7 @@ fn parse(buf: &mut BytesMut, accepts: Accepts) -> Parsed {
         };
         if name == header::CONTENT_LENGTH {
             // One length, once: anything else is hyper's to refuse.
-            let Some(n) = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.trim().parse::<u64>().ok())
-            else {
+            let Some(n) = crate::proxy::h1::content_length(value.as_bytes()) else {
                 return Parsed::Other;
             };
             if length.replace(n).is_some() {
@@ -753,6 +775,10 @@ mod tests {
         pub static SERVED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
 
+    /// What `/d/big` answers, without reading the request's body: more than the socket
+    /// buffers of both directions hold.
+    const BIG: usize = 8 * 1024 * 1024;
+
     /// `/d/…` is served here, the rest by hyper.
     fn under_d(target: &str) -> bool {
         target.starts_with("/d/")
@@ -765,6 +791,7 @@ mod tests {
         let (parts, body) = request.into_parts();
         let answer = match parts.uri.path() {
             "/d/ignore" => Response::new(Body::from("ignored")),
+            "/d/big" => Response::new(Body::from(vec![b'a'; BIG])),
             "/d/stream" => {
                 let pieces = ["a".to_owned(), "b".repeat(10_000), "c".to_owned()];
                 let stream =
@@ -795,7 +822,14 @@ mod tests {
         Ok(answer)
     }
 
+    type Served = tokio::task::JoinHandle<io::Result<()>>;
+
     async fn start() -> (SocketAddr, oneshot::Sender<()>) {
+        let (addr, stop, _) = start_served().await;
+        (addr, stop)
+    }
+
+    async fn start_served() -> (SocketAddr, oneshot::Sender<()>, Served) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -803,7 +837,7 @@ mod tests {
             header_read_timeout: Duration::from_secs(5),
             direct: Some(under_d),
         };
-        tokio::spawn(serve_on(
+        let served = tokio::spawn(serve_on(
             listener,
             tower::service_fn(app),
             Vec::new(),
@@ -812,7 +846,7 @@ mod tests {
                 let _ = stopped.await;
             },
         ));
-        (addr, stop)
+        (addr, stop, served)
     }
 
     /// A caller writing raw bytes and reading answers one by one.
@@ -1045,5 +1079,72 @@ mod tests {
         assert!(all.contains("transfer-encoding: chunked"), "{all}");
         assert!(all.ends_with("7\r\npartial\r\n"), "{all}");
         assert_eq!(SERVED.get(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_malformed_body_is_never_read_past() {
+        let (addr, _stop) = start().await;
+        // A chunk-size line with a bare LF (a peer ending lines at LF reads one chunk
+        // hiding the GET), then a size that is not hex: each answered (the service sees
+        // the error), then the connection closed, the GET after it never served.
+        for body in [&b"2;\nxx\r\n45\r\n0\r\n\r\n"[..], b"zz\r\n0\r\n\r\n"] {
+            let served = SERVED.get();
+            let mut raw = Raw::connect(addr).await;
+            let mut request =
+                b"POST /d/echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+            request.extend_from_slice(body);
+            request.extend_from_slice(b"GET /d/echo?smuggled HTTP/1.1\r\nhost: x\r\n\r\n");
+            raw.send(&request).await;
+            let (_, text) = raw.answer(&Method::POST).await;
+            assert!(text.starts_with("POST /d/echo <"), "{text}");
+            assert!(raw.closed().await);
+            assert!(raw.buf.is_empty(), "{:?}", raw.buf);
+            assert_eq!(SERVED.get(), served + 1);
+        }
+        // A signed length: hyper's to refuse.
+        let mut raw = Raw::connect(addr).await;
+        raw.send(b"POST /d/echo HTTP/1.1\r\nhost: x\r\ncontent-length: +2\r\n\r\nab")
+            .await;
+        assert_eq!(raw.answer(&Method::POST).await.0.status, 400);
+        assert_eq!(SERVED.get(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_large_request_left_unread_is_read_out_while_a_large_answer_is_written() {
+        let (addr, _stop) = start().await;
+        let mut raw = Raw::connect(addr).await;
+        let mut request =
+            format!("POST /d/big HTTP/1.1\r\nhost: x\r\ncontent-length: {BIG}\r\n\r\n")
+                .into_bytes();
+        request.extend(std::iter::repeat_n(b'x', BIG));
+        request.extend_from_slice(b"GET /d/echo HTTP/1.1\r\nhost: x\r\n\r\n");
+        // The caller writes all of it before reading anything.
+        let mut write = raw.write.take().unwrap();
+        tokio::time::timeout(Duration::from_secs(20), write.write_all(&request))
+            .await
+            .expect("the request is read while the answer is written")
+            .unwrap();
+        let (head, body) = raw.answer(&Method::POST).await;
+        assert_eq!((head.status.as_u16(), body.len()), (200, BIG));
+        assert_eq!(raw.answer(&Method::GET).await.1, "GET /d/echo ");
+        assert_eq!(SERVED.get(), 2);
+    }
+
+    #[tokio::test]
+    async fn at_shutdown_an_idle_connection_is_closed() {
+        let (addr, stop, served) = start_served().await;
+        let mut raw = Raw::connect(addr).await;
+        raw.send(b"GET /d/echo HTTP/1.1\r\nhost: x\r\n\r\n").await;
+        assert_eq!(raw.answer(&Method::GET).await.1, "GET /d/echo ");
+        // An empty line between requests is still idle.
+        raw.send(b"\r\n").await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        stop.send(()).unwrap();
+        assert!(raw.closed().await);
+        tokio::time::timeout(Duration::from_secs(2), served)
+            .await
+            .expect("serve returns once the connection is closed")
+            .unwrap()
+            .unwrap();
     }
 }
