@@ -64,7 +64,10 @@ fn api_guide_examples_run_against_a_first_look() {
         );
     }
     // One shell, so variables carry from block to block; each block reports its number.
-    let mut script = String::from("set -euo pipefail\n");
+    // Whatever the guide starts in the background is stopped with it: a receiver left
+    // running would hold the output open, and the test would wait on it for ever.
+    let mut script =
+        String::from("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n");
     for (i, block) in examples.iter().enumerate() {
         script.push_str(&format!("echo '### example {}' >&2\n{block}", i + 1));
     }
@@ -89,10 +92,14 @@ fn api_guide_examples_run_against_a_first_look() {
         .unwrap();
     stop(served);
     let stderr = String::from_utf8_lossy(&out.stderr);
+    let log = std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default();
+    let log_tail: Vec<&str> = log.lines().rev().take(40).collect();
     assert!(
         out.status.success(),
-        "a docs/api.md example failed (the last `### example N` is the one):\n{stderr}\nstdout:\n{}",
-        String::from_utf8_lossy(&out.stdout)
+        "a docs/api.md example failed (the last `### example N` is the one):\n{stderr}\nstdout:\n{}\n\
+         the gateway's log, last lines first:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        log_tail.join("\n")
     );
 }
 

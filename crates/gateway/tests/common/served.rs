@@ -13,14 +13,16 @@ pub struct Served {
     pub printed: String,
 }
 
+/// Its log (standard error) goes to `serve.log` in `dir`.
 pub fn serve(dir: &std::path::Path) -> Served {
+    let log = std::fs::File::create(dir.join("serve.log")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_patchbay"))
         .args(["serve", "--sandbox", "--listen", "127.0.0.1:0"])
         .current_dir(dir)
         .env_remove("PATCHBAY_ENCRYPTION_KEY")
         .env_remove("PATCHBAY_DATABASE_URL")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
