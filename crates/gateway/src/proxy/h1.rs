@@ -128,12 +128,7 @@ pub fn parse_head(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => return Err(invalid(&e.to_string())),
     };
-    let bytes = Bytes::copy_from_slice(&buf[..len]);
-    let start = buf.as_ptr() as usize;
-    let shared = |part: &[u8]| {
-        let at = part.as_ptr() as usize - start;
-        bytes.slice(at..at + part.len())
-    };
+    let head = HeadCopy::new(buf, len);
     let code = response.code.ok_or_else(|| invalid("no status"))?;
     let status = StatusCode::from_u16(code).map_err(|_| invalid("the status"))?;
     let version = if response.version == Some(0) {
@@ -149,7 +144,7 @@ pub fn parse_head(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head
     let mut close = version == Version::HTTP_10;
     for h in response.headers.iter() {
         let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| invalid("a header"))?;
-        let value = HeaderValue::from_maybe_shared(shared(h.value))
+        let value = HeaderValue::from_maybe_shared(head.share(h.value))
             .map_err(|_| invalid("a header value"))?;
         if name == header::CONTENT_LENGTH {
             for part in value.as_bytes().split(|b| *b == b',') {
@@ -429,6 +424,65 @@ pub fn content_length(value: &[u8]) -> Option<u64> {
     })
 }
 
+/// Reads what `io` has into `buf`, first making room for `chunk` more bytes when less than
+/// half of that is left: the byte count, 0 at its end.
+pub fn poll_fill<R: tokio::io::AsyncRead + Unpin>(
+    io: &mut R,
+    buf: &mut BytesMut,
+    chunk: usize,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<io::Result<usize>> {
+    use std::future::Future as _;
+    if buf.capacity() - buf.len() < chunk / 2 {
+        buf.reserve(chunk);
+    }
+    let read = tokio::io::AsyncReadExt::read_buf(io, buf);
+    std::pin::pin!(read).poll(cx)
+}
+
+/// Writes a chunk's size line (`len` in hexadecimal, then CRLF).
+pub fn chunk_size_line(out: &mut Vec<u8>, len: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut digits = [0u8; 16];
+    let mut at = digits.len();
+    let mut n = len;
+    loop {
+        at -= 1;
+        digits[at] = HEX[n & 0xf];
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// A parsed head, copied once out of the read buffer it was parsed in (a few hundred
+/// bytes): the parser's slices of that buffer become `Bytes` sharing the copy, and the
+/// read buffer stays whole for the next read.
+#[derive(Debug)]
+pub struct HeadCopy {
+    bytes: Bytes,
+    start: usize,
+}
+
+impl HeadCopy {
+    /// Copies the first `len` bytes of `buf`, the head.
+    pub fn new(buf: &[u8], len: usize) -> Self {
+        Self {
+            bytes: Bytes::copy_from_slice(&buf[..len]),
+            start: buf.as_ptr() as usize,
+        }
+    }
+
+    /// `part`, a slice of the head in the buffer it was copied from, as a slice of the copy.
+    pub fn share(&self, part: &[u8]) -> Bytes {
+        let at = part.as_ptr() as usize - self.start;
+        self.bytes.slice(at..at + part.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -637,6 +691,12 @@ mod tests {
         let trailers = "x-t: 1234567890\r\n".repeat(MAX_TRAILERS / 10);
         let wire = format!("0\r\n{trailers}\r\n");
         assert!(decoder.decode(&mut BytesMut::from(wire.as_str())).is_err());
+
+        let mut line = Vec::new();
+        for len in [0, 10, 0x1f3, usize::MAX] {
+            chunk_size_line(&mut line, len);
+        }
+        assert_eq!(line, b"0\r\na\r\n1f3\r\nffffffffffffffff\r\n");
 
         assert_eq!(content_length(b"42"), Some(42));
         assert_eq!(content_length(b" 42 "), Some(42));

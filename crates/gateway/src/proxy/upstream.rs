@@ -244,9 +244,7 @@ impl Upstream {
                 )));
             }
             if framing == Framing::Chunked {
-                use std::io::Write as _;
-                // Writing to a Vec cannot fail.
-                let _ = write!(conn.write, "{:x}\r\n", data.len());
+                h1::chunk_size_line(&mut conn.write, data.len());
                 conn.write.extend_from_slice(&data);
                 conn.write.extend_from_slice(b"\r\n");
             } else {
@@ -444,11 +442,7 @@ impl Conn {
 
     /// Reads what the socket has into `read`: the byte count, 0 at its end.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.read.capacity() - self.read.len() < READ_CHUNK / 2 {
-            self.read.reserve(READ_CHUNK);
-        }
-        let read = tokio::io::AsyncReadExt::read_buf(&mut self.io, &mut self.read);
-        std::pin::pin!(read).poll(cx)
+        h1::poll_fill(&mut self.io, &mut self.read, READ_CHUNK, cx)
     }
 
     async fn fill(&mut self) -> Result<usize, SendError> {

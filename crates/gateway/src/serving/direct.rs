@@ -28,14 +28,14 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, he
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use http_body::Body as _;
-use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::{HttpService, LINGER_MAX_BYTES, LINGER_MAX_TIME};
-use crate::proxy::h1::{BodyFraming, Decoded, Decoder};
+use crate::proxy::h1::{self, BodyFraming, Decoded, Decoder, HeadCopy};
 
 /// Which request targets are served here (the raw target: path and query).
 pub type Accepts = fn(&str) -> bool;
@@ -277,13 +277,8 @@ fn parse(buf: &mut BytesMut, accepts: Accepts) -> Parsed {
     }
     // The head, copied once (a few hundred bytes), is what the target and the header
     // values are made of; the read buffer stays whole for the next read.
-    let copy = Bytes::copy_from_slice(&buf[..len]);
-    let start = buf.as_ptr() as usize;
-    let shared = |part: &[u8]| {
-        let at = part.as_ptr() as usize - start;
-        copy.slice(at..at + part.len())
-    };
-    let Ok(uri) = Uri::from_maybe_shared(shared(target.as_bytes())) else {
+    let copy = HeadCopy::new(buf, len);
+    let Ok(uri) = Uri::from_maybe_shared(copy.share(target.as_bytes())) else {
         return Parsed::Other;
     };
     // Room for the request id the gateway adds.
@@ -295,7 +290,7 @@ fn parse(buf: &mut BytesMut, accepts: Accepts) -> Parsed {
         let Ok(name) = HeaderName::from_bytes(h.name.as_bytes()) else {
             return Parsed::Other;
         };
-        let Ok(value) = HeaderValue::from_maybe_shared(shared(h.value)) else {
+        let Ok(value) = HeaderValue::from_maybe_shared(copy.share(h.value)) else {
             return Parsed::Other;
         };
         if name == header::CONTENT_LENGTH {
@@ -356,11 +351,7 @@ struct Reader {
 impl Reader {
     /// Reads what the socket has into `buf`: the byte count, 0 at its end.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.buf.capacity() - self.buf.len() < READ_CHUNK / 2 {
-            self.buf.reserve(READ_CHUNK);
-        }
-        let read = self.io.read_buf(&mut self.buf);
-        std::pin::pin!(read).poll(cx)
+        h1::poll_fill(&mut self.io, &mut self.buf, READ_CHUNK, cx)
     }
 }
 
@@ -525,8 +516,7 @@ impl Writer {
                 },
             };
             if framing == Framing::Chunked {
-                write_hex(&mut self.out, data.len());
-                self.out.extend_from_slice(b"\r\n");
+                h1::chunk_size_line(&mut self.out, data.len());
                 self.data(&data).await?;
                 self.out.extend_from_slice(b"\r\n");
             } else {
@@ -657,23 +647,6 @@ fn encode_head(
         out.extend_from_slice(b"connection: close\r\n");
     }
     out.extend_from_slice(b"\r\n");
-}
-
-/// `n` in hexadecimal, as a chunk's size is written.
-fn write_hex(out: &mut Vec<u8>, n: usize) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut digits = [0u8; 16];
-    let mut at = digits.len();
-    let mut n = n;
-    loop {
-        at -= 1;
-        digits[at] = HEX[n & 0xf];
-        n >>= 4;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
 }
 
 thread_local! {
