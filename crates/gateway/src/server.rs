@@ -284,6 +284,7 @@ pub async fn start_with_store(
     let poller = poller::spawn(
         store,
         reports.clone(),
+        state.proxy.limiter.clone(),
         state
             .heartbeats
             .register("reports-poller", poller_max_silence(&reports)),

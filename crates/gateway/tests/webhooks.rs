@@ -344,6 +344,75 @@ async fn dialpad_side_follows_the_endpoints_and_leaves_no_orphans() {
     }
 }
 
+/// The subscriptions the gateway recorded for its Dialpad webhooks (read from its database,
+/// not from Dialpad, so reading them costs no Dialpad call).
+async fn recorded_subscriptions(world: &World) -> usize {
+    let query = "SELECT subscriptions FROM dialpad_hooks";
+    let rows: Vec<String> = match world.gateway.state().store.pool() {
+        patchbay_gateway::store::Pool::Sqlite(p) => {
+            sqlx::query_scalar(query).fetch_all(p).await.unwrap()
+        }
+        patchbay_gateway::store::Pool::Postgres(p) => {
+            sqlx::query_scalar(query).fetch_all(p).await.unwrap()
+        }
+    };
+    rows.iter()
+        .map(|r| {
+            serde_json::from_str::<Value>(r)
+                .unwrap()
+                .as_object()
+                .map_or(0, |o| o.len())
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn reconciling_takes_its_turn_in_the_companys_rate_limit() {
+    let world = World::start_with(patchbay_dialpad_sandbox::SandboxConfig {
+        rate_limits: true,
+        ..sandbox_config(3)
+    })
+    .await;
+    // Connecting checked the credential before its company was known, outside the
+    // limiter: let those calls leave Dialpad's one-second window.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let receiver = Receiver::start(Behaviour::Ok).await;
+    // Every family wanted: a dozen Dialpad calls to set up, while a burst of calls that
+    // alone fits Dialpad's 20 a second comes in.
+    let events = [
+        "genericContact::*",
+        "telephonyCall::*",
+        "genericUser::updated",
+    ];
+    let me = world.as_tenant(&world.tenant);
+    let created = me.post(
+        "/v1/webhooks/endpoints",
+        json!({"url": receiver.url, "events": events}),
+    );
+    let burst = futures_util::future::join_all(
+        (0..18).map(|_| async { world.acme().get("/v1/resources/genericUser?limit=1").await }),
+    );
+    let (created, burst) = tokio::join!(created, burst);
+    created.ok(201);
+    for answer in burst {
+        answer.ok(200);
+    }
+    let deadline = Instant::now() + WAIT;
+    while recorded_subscriptions(&world).await < 4 {
+        assert!(Instant::now() < deadline, "not reconciled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Dialpad never had to refuse anything: the limiter spaced both.
+    let counted = world.counters().await["requests"].clone();
+    let refused: u64 = counted
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|by_status| by_status["429"].as_u64())
+        .sum();
+    assert_eq!(refused, 0, "{counted:#}");
+}
+
 #[tokio::test]
 async fn ingress_refuses_bad_tokens_without_side_effects_and_deduplicates_retries() {
     let world = World::start(3).await;

@@ -157,7 +157,7 @@ async fn stats_command(args: StatsArgs) -> Result<(), CliError> {
                 }
                 progress.spin(status.as_str());
                 tokio::time::sleep(state.reports.config.tick).await;
-                poller::run_due(&state.store, &state.reports).await?;
+                poller::run_due(&state.store, &state.reports, &state.proxy.limiter).await?;
                 job = state
                     .store
                     .report_job(&tenant, &job.id)

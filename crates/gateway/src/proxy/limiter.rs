@@ -120,6 +120,37 @@ impl Limiter {
         key: &str,
         operation: Option<(&'static str, Limit)>,
     ) -> Result<(), Refused> {
+        self.take(key, operation, true).await
+    }
+
+    /// A slot for the gateway's own background calls (webhook reconciliation, pollers)
+    /// under the connection's company: never refused, it waits its turn. While the wait
+    /// would exceed the bound it reserves nothing and tries again after `Retry-After`, so
+    /// it never pushes callers' slots further away, and it is not counted as a refusal.
+    pub async fn wait_for(
+        &self,
+        connection: &crate::store::Connection,
+        operation: Option<(&'static str, Limit)>,
+    ) {
+        if self.enabled {
+            self.wait(&connection.limit_key(), operation).await;
+        }
+    }
+
+    /// [`Limiter::wait_for`] under `key`.
+    pub async fn wait(&self, key: &str, operation: Option<(&'static str, Limit)>) {
+        while let Err(refused) = self.take(key, operation, false).await {
+            tracing::debug!(limit_key = %key, "a background call waits for the rate limiter");
+            tokio::time::sleep(refused.retry_after).await;
+        }
+    }
+
+    async fn take(
+        &self,
+        key: &str,
+        operation: Option<(&'static str, Limit)>,
+        count_refusal: bool,
+    ) -> Result<(), Refused> {
         if !self.enabled {
             return Ok(());
         }
@@ -145,7 +176,9 @@ impl Limiter {
             }
             let wait = slot - now;
             if wait > self.max_wait {
-                self.metrics.limiter(None);
+                if count_refusal {
+                    self.metrics.limiter(None);
+                }
                 let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
                 return Err(Refused {
                     retry_after: Duration::from_secs(secs.max(1)),
@@ -195,6 +228,38 @@ mod tests {
         limiter.acquire(other, None).await.unwrap();
         let refused = limiter.acquire(other, op).await.unwrap_err();
         assert_eq!(refused.retry_after, Duration::from_secs(66));
+    }
+
+    #[tokio::test]
+    async fn background_calls_wait_their_turn_without_reserving_ahead_of_callers() {
+        let metrics = crate::metrics::Metrics::new();
+        let limiter = Limiter::new(true, Duration::ZERO).with_metrics(metrics.clone());
+        let id = "dialpad:5550002";
+        for _ in 0..20 {
+            limiter.acquire(id, None).await.unwrap();
+        }
+        let started = Instant::now();
+        let background = tokio::spawn({
+            let limiter = limiter.clone();
+            async move { limiter.wait(id, None).await }
+        });
+        // While it waits, it holds no slot: the window stays as the callers left it.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!background.is_finished());
+        assert_eq!(
+            limiter.acquire(id, None).await.unwrap_err().retry_after,
+            Duration::from_secs(1)
+        );
+        background.await.unwrap();
+        // The window's first slot frees 1.1 s after it was given; the wait is whole seconds.
+        assert!(started.elapsed() >= Duration::from_millis(1100));
+        // Only the caller's refusal is counted.
+        let text = metrics.render();
+        let refused = text
+            .lines()
+            .find(|l| l.starts_with("patchbay_limiter_rejections_total"))
+            .unwrap_or_default();
+        assert!(refused.ends_with(" 1"), "{text}");
     }
 
     #[tokio::test]

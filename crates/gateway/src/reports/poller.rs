@@ -13,7 +13,9 @@ use tokio::task::JoinHandle;
 use super::Reports;
 use super::stats::{millis, started_step};
 use crate::health::Heartbeat;
+use crate::proxy::Limiter;
 use crate::store::{ConnectionId, JobStatus, JobStep, ReportJob, Store, StoreError};
+use patchbay_dialpad::limits::operation_limit;
 
 /// Jobs one tick claims at most.
 const BATCH: i64 = 8;
@@ -24,7 +26,12 @@ const SWEEP_EVERY: u64 = 30;
 
 /// Starts the poller, beating `heartbeat` after each round; abort the handle to stop it
 /// (a job it held is taken over by any poller once its lease ends).
-pub fn spawn(store: Store, reports: Reports, heartbeat: Heartbeat) -> JoinHandle<()> {
+pub fn spawn(
+    store: Store,
+    reports: Reports,
+    limiter: Limiter,
+    heartbeat: Heartbeat,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks: u64 = 0;
         loop {
@@ -37,7 +44,7 @@ pub fn spawn(store: Store, reports: Reports, heartbeat: Heartbeat) -> JoinHandle
                 }
             }
             ticks = ticks.wrapping_add(1);
-            if let Err(err) = run_due(&store, &reports).await {
+            if let Err(err) = run_due(&store, &reports, &limiter).await {
                 tracing::warn!(error = %err, "the stats poller failed a round");
             }
             tokio::time::sleep(reports.config.tick).await;
@@ -45,8 +52,14 @@ pub fn spawn(store: Store, reports: Reports, heartbeat: Heartbeat) -> JoinHandle
     })
 }
 
-/// Claims the due jobs and advances each by one step; answers how many it advanced.
-pub async fn run_due(store: &Store, reports: &Reports) -> Result<usize, StoreError> {
+/// Claims the due jobs and advances each by one step; answers how many it advanced. Each
+/// Dialpad call waits for a slot of the company's rate limit in `limiter` (shared with
+/// callers' proxied and unified calls).
+pub async fn run_due(
+    store: &Store,
+    reports: &Reports,
+    limiter: &Limiter,
+) -> Result<usize, StoreError> {
     let now = reports.now_ms();
     let lease_until = now.saturating_add(millis(reports.config.lease));
     let jobs = store
@@ -54,7 +67,7 @@ pub async fn run_due(store: &Store, reports: &Reports) -> Result<usize, StoreErr
         .await?;
     let count = jobs.len();
     for job in jobs {
-        let step = advance(store, reports, &job).await;
+        let step = advance(store, reports, limiter, &job).await;
         let step = match step {
             Ok(step) => step,
             Err(err) => {
@@ -74,22 +87,28 @@ pub async fn run_due(store: &Store, reports: &Reports) -> Result<usize, StoreErr
 
 /// One step of `job`: start it at Dialpad if it never was, else read its status, and
 /// download the CSV once complete.
-async fn advance(store: &Store, reports: &Reports, job: &ReportJob) -> Result<JobStep, StoreError> {
+async fn advance(
+    store: &Store,
+    reports: &Reports,
+    limiter: &Limiter,
+    job: &ReportJob,
+) -> Result<JobStep, StoreError> {
     let connection_id = ConnectionId::new(job.connection_id.clone())
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let credential = match store.connection_by_id(&connection_id).await? {
-        Some(c) => match (c.status, &c.credentials) {
-            (crate::store::ConnectionStatus::Authorized, Some(credentials)) => {
-                credentials.credential()
-            }
-            _ => return Ok(failed(job, "the connection is no longer authorized")),
-        },
-        None => return Ok(failed(job, "the connection was deleted")),
+    let Some(connection) = store.connection_by_id(&connection_id).await? else {
+        return Ok(failed(job, "the connection was deleted"));
+    };
+    let credential = match (connection.status, &connection.credentials) {
+        (crate::store::ConnectionStatus::Authorized, Some(credentials)) => credentials.credential(),
+        _ => return Ok(failed(job, "the connection is no longer authorized")),
     };
     let Some(request_id) = job.provider_job_id.clone() else {
         // Made by an instance that stopped before asking Dialpad: ask now.
         let message: ProcessStatsMessage = serde_json::from_str(&job.provider_request)
             .map_err(|e| StoreError::Corrupt(format!("stats request of {}: {e}", job.id)))?;
+        limiter
+            .wait_for(&connection, operation_limit("POST", "/api/v2/stats"))
+            .await;
         return Ok(
             match reports.dialpad.stats_start(&credential, &message).await {
                 Ok(p) => match p.request_id.filter(|id| !id.is_empty()) {
@@ -100,6 +119,7 @@ async fn advance(store: &Store, reports: &Reports, job: &ReportJob) -> Result<Jo
             },
         );
     };
+    limiter.wait_for(&connection, None).await;
     let status = match reports.dialpad.stats_status(&credential, &request_id).await {
         Ok(status) => status,
         Err(error) => {

@@ -65,6 +65,8 @@ async fn poll(state: &AppState, connection_id: &str) -> Result<(), StoreError> {
         let mut now: HashMap<String, (String, serde_json::Value)> = HashMap::new();
         let mut options = ListOptions::default();
         for _ in 0..MAX_PAGES {
+            // A slot of the company's rate limit, shared with callers' calls.
+            state.proxy.limiter.wait_for(&connection, None).await;
             let Ok(page) = connector.list(&ctx, model, &options).await else {
                 return Ok(());
             };

@@ -4,12 +4,16 @@
 //! subscription per needed family; everything else of ours is removed. The row is written
 //! before Dialpad is asked, and any webhook of ours at Dialpad that no row explains (a
 //! partial failure, a race between instances) is deleted, so nothing stays orphaned.
+//!
+//! Each Dialpad call waits for a slot of the company's rate limit (the limiter proxied and
+//! unified calls share), so reconciling never pushes a caller's next call into Dialpad's 429.
 
 use crate::store::on_pool;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use patchbay_core::{ConnectorError, EventType, ModelId};
+use patchbay_dialpad::limits::operation_limit;
 use patchbay_dialpad::webhooks::SubscriptionFamily;
 
 use super::endpoints::wants;
@@ -174,20 +178,23 @@ pub async fn reconcile(
     let credential = held.credential();
     let dialpad = state.webhooks.dialpad();
     let prefix = format!("{}{INGRESS_PREFIX}", state.config.public_url);
+    let slot = || turn(state, &connection, None);
     if wanted.is_empty() {
         if let Some(row) = row {
             if let Some(id) = &row.dialpad_webhook_id {
+                slot().await;
                 dialpad.delete_webhook(&credential, id).await?;
             }
             delete_row(state, connection_id.as_str()).await?;
         }
-        sweep_orphans(state, &credential, &prefix, None).await?;
+        sweep_orphans(state, &connection, &credential, &prefix, None).await?;
         return Ok(());
     }
     let row = match row {
         Some(row) => row,
         None => create_row(state, &connection, &prefix).await?,
     };
+    slot().await;
     let hooks = dialpad.list_webhooks(&credential).await?;
     let mut webhook_id = row
         .dialpad_webhook_id
@@ -195,6 +202,12 @@ pub async fn reconcile(
         .filter(|id| hooks.iter().any(|h| h.id == *id));
     if webhook_id.is_none() {
         let secret = open_secret(state, connection_id.as_str()).await?;
+        turn(
+            state,
+            &connection,
+            operation_limit("POST", "/api/v2/webhooks"),
+        )
+        .await;
         let id = dialpad
             .create_webhook(&credential, &row.hook_url, &secret)
             .await?;
@@ -204,6 +217,7 @@ pub async fn reconcile(
     let webhook_id = webhook_id.unwrap_or_default();
     sweep_orphans(
         state,
+        &connection,
         &credential,
         &prefix,
         Some((&row.hook_url, &webhook_id)),
@@ -211,6 +225,7 @@ pub async fn reconcile(
     .await?;
     let mut subscriptions: BTreeMap<String, String> = BTreeMap::new();
     for family in SubscriptionFamily::ALL {
+        slot().await;
         let ours: Vec<_> = dialpad
             .list_subscriptions(&credential, family)
             .await?
@@ -219,6 +234,7 @@ pub async fn reconcile(
             .collect();
         let keep = if wanted.contains(&family) { 1 } else { 0 };
         for extra in ours.iter().skip(keep) {
+            slot().await;
             dialpad
                 .delete_subscription(&credential, family, &extra.id)
                 .await?;
@@ -227,6 +243,7 @@ pub async fn reconcile(
             let id = match ours.first() {
                 Some(existing) => existing.id.clone(),
                 None => {
+                    slot().await;
                     dialpad
                         .create_subscription(&credential, family, &webhook_id)
                         .await?
@@ -244,11 +261,13 @@ pub async fn reconcile(
 /// under another id than the one kept.
 async fn sweep_orphans(
     state: &AppState,
+    connection: &Connection,
     credential: &patchbay_core::Credential,
     prefix: &str,
     keep: Option<(&str, &str)>,
 ) -> Result<(), ReconcileError> {
     let dialpad = state.webhooks.dialpad();
+    turn(state, connection, None).await;
     for hook in dialpad.list_webhooks(credential).await? {
         let Some(token) = hook.hook_url.strip_prefix(prefix) else {
             continue;
@@ -259,10 +278,21 @@ async fn sweep_orphans(
         };
         if orphan {
             tracing::info!(webhook = %hook.id, "deleting an orphaned Dialpad webhook");
+            turn(state, connection, None).await;
             dialpad.delete_webhook(credential, &hook.id).await?;
         }
     }
     Ok(())
+}
+
+/// Waits for a slot of `connection`'s company in the shared rate limiter (one per
+/// connector call, as unified calls are charged), with `operation`'s own limit if any.
+async fn turn(
+    state: &AppState,
+    connection: &Connection,
+    operation: Option<(&'static str, patchbay_dialpad::limits::Limit)>,
+) {
+    state.proxy.limiter.wait_for(connection, operation).await;
 }
 
 async fn token_known(state: &AppState, token: &str) -> Result<bool, StoreError> {
@@ -418,6 +448,7 @@ pub async fn forget_connection(state: &AppState, connection: &Connection) {
     ) else {
         return;
     };
+    turn(state, connection, None).await;
     if let Err(err) = state
         .webhooks
         .dialpad()
