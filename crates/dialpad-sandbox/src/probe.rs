@@ -1,17 +1,18 @@
 //! Probes for testing what a client (the gateway's raw proxy) really sends and how it
 //! streams, under `/_sandbox/` (not Dialpad's): `ANY /_sandbox/echo/{*path}` answers the
-//! method, raw path, raw query, headers and body it received; `GET /_sandbox/bytes/{n}`
-//! streams `n` bytes. Both count under `PROBE /_sandbox/…` in the request counters.
+//! method, raw path, raw query, headers and body it received (and answers with a header
+//! `name: value` for each `x-sandbox-reply-name: value` it was sent, in order, for testing
+//! what comes back); `GET /_sandbox/bytes/{n}` streams `n` bytes. Both count under `PROBE /_sandbox/…` in the request counters.
 
 use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{OriginalUri, Path, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt as _;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::state::AppState;
 
@@ -24,9 +25,17 @@ pub async fn echo(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
     request: Request,
-) -> Json<Value> {
+) -> Response {
     state.counters.request("PROBE /_sandbox/echo", 200);
     let (parts, body) = request.into_parts();
+    let replies: Vec<(HeaderName, HeaderValue)> = parts
+        .headers
+        .iter()
+        .filter_map(|(name, value)| {
+            let name = name.as_str().strip_prefix("x-sandbox-reply-")?;
+            Some((HeaderName::from_bytes(name.as_bytes()).ok()?, value.clone()))
+        })
+        .collect();
     let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, value) in &parts.headers {
         headers
@@ -48,7 +57,7 @@ pub async fn echo(
             kept.extend_from_slice(&chunk[..chunk.len().min(ECHO_LIMIT - kept.len())]);
         }
     }
-    Json(json!({
+    let mut response = Json(json!({
         "method": parts.method.as_str(),
         "path": uri.path(),
         "query": uri.query(),
@@ -57,6 +66,11 @@ pub async fn echo(
         "bodyComplete": complete,
         "body": String::from_utf8_lossy(&kept),
     }))
+    .into_response();
+    for (name, value) in replies {
+        response.headers_mut().append(name, value);
+    }
+    response
 }
 
 pub async fn bytes(State(state): State<AppState>, Path(n): Path<u64>) -> Response {

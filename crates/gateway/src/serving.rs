@@ -300,9 +300,16 @@ impl<S: HttpService> Connection<S> {
             }
             None => (tcp, bytes::BytesMut::new()),
         };
-        let service = TowerToHyperService::new(tower::ServiceExt::map_request(
-            self.service,
-            |request: hyper::Request<Incoming>| request.map(|body| Body::new(Lingering::new(body))),
+        // hyper writes headers from the map alone: a proxied answer's pass-through lines
+        // (`proxy::h1::PassThrough`) are moved into it first.
+        let service = TowerToHyperService::new(tower::ServiceExt::map_response(
+            tower::ServiceExt::map_request(self.service, |request: hyper::Request<Incoming>| {
+                request.map(|body| Body::new(Lingering::new(body)))
+            }),
+            |mut response: Response| {
+                crate::proxy::h1::PassThrough::expand(&mut response);
+                response
+            },
         ));
         let mut builder = Builder::new(TokioExecutor::new());
         builder

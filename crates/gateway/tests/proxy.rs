@@ -171,6 +171,60 @@ async fn method_path_query_and_headers_go_up_as_sent_minus_what_must_not() {
 }
 
 #[tokio::test]
+async fn dialpads_headers_come_back_as_sent_minus_hop_by_hop_with_our_request_id() {
+    let world = World::start(5).await;
+    let echo = path_form("/_sandbox/echo/replies");
+    let reply = |name: &str| format!("x-sandbox-reply-{name}");
+    let answer = world
+        .as_tenant(&world.tenant)
+        .call(Method::GET, &echo)
+        .header(reply("x-custom").as_str(), "Kept  As Sent")
+        .header(reply("set-cookie").as_str(), "a=1; Path=/")
+        .header(reply("set-cookie").as_str(), "b=2")
+        .header(reply("cache-control").as_str(), "no-store")
+        .header(reply("x-request-id").as_str(), "dialpads-own")
+        .header(reply("keep-alive").as_str(), "timeout=5")
+        .header(reply("trailer").as_str(), "x-sum")
+        .0
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let headers = answer.headers().clone();
+    assert_eq!(headers["x-custom"], "Kept  As Sent");
+    let cookies: Vec<_> = headers.get_all("set-cookie").iter().collect();
+    assert_eq!(cookies, ["a=1; Path=/", "b=2"]);
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers.get_all("date").iter().count(), 1, "{headers:?}");
+    // The gateway's request id, not Dialpad's.
+    let ids: Vec<_> = headers.get_all("x-request-id").iter().collect();
+    assert_eq!(ids.len(), 1, "{headers:?}");
+    assert_ne!(ids[0], "dialpads-own");
+    for gone in ["keep-alive", "trailer"] {
+        assert!(!headers.contains_key(gone), "{gone} came back: {headers:?}");
+    }
+    let echoed: Value = answer.json().await.unwrap();
+    assert_eq!(echoed["path"], "/_sandbox/echo/replies");
+
+    // A `Connection` header naming another: both stay on Dialpad's side of the gateway.
+    let answer = world
+        .as_tenant(&world.tenant)
+        .call(Method::GET, &echo)
+        .header(reply("connection").as_str(), "x-hop")
+        .header(reply("x-hop").as_str(), "dropped")
+        .header(reply("x-custom").as_str(), "kept")
+        .0
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let headers = answer.headers();
+    assert_eq!(headers["x-custom"], "kept");
+    assert!(!headers.contains_key("x-hop"), "{headers:?}");
+}
+
+#[tokio::test]
 async fn large_responses_stream_through_whole() {
     let world = World::start(5).await;
     let size = 8 * 1024 * 1024;

@@ -92,12 +92,78 @@ pub struct Head {
     pub status: StatusCode,
     /// HTTP/1.0 or 1.1.
     pub version: Version,
-    /// Its headers, as sent.
+    /// Its headers, as sent (empty when they are passed through instead).
     pub headers: HeaderMap,
+    /// Its end-to-end header lines, when they are passed through rather than parsed.
+    pub pass_through: Option<PassThrough>,
     /// How its body is framed.
     pub body: BodyFraming,
     /// Whether the connection may carry another request after this answer.
     pub keep_alive: bool,
+}
+
+/// An upstream answer's end-to-end header lines exactly as sent (`Name: value\r\n` each),
+/// carried in the response's extensions in place of its `HeaderMap`: a server that can
+/// write them as they are (`serving::direct`) does, and every other one first appends them
+/// to the response's headers ([`PassThrough::expand`]). Left out are the hop-by-hop lines
+/// (which `proxy::headers` strips from a `HeaderMap` too), the framing ones (the body's
+/// length frames the caller's answer) and `x-request-id` (the gateway sets its own).
+///
+/// Made only for the common answer ([`parse_head`]): one with a body framed by a length or
+/// chunks, a status the proxy passes straight on (not 1xx, 429 or 5xx, whose headers
+/// its retries read), and a `Connection` header naming no other header.
+#[derive(Debug, Clone)]
+pub struct PassThrough {
+    /// The header lines.
+    pub lines: Bytes,
+    /// Whether one of them is `Date`.
+    pub has_date: bool,
+}
+
+impl PassThrough {
+    /// Moves `response`'s pass-through lines, if any, into its headers.
+    pub fn expand<B>(response: &mut axum::http::Response<B>) {
+        let Some(pass) = response.extensions_mut().remove::<PassThrough>() else {
+            return;
+        };
+        let headers = response.headers_mut();
+        headers.reserve(pass.lines.len() / 16);
+        for line in pass.lines.split(|b| *b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let Some(colon) = line.iter().position(|b| *b == b':') else {
+                continue;
+            };
+            // Both were checked by `httparse`; the `http` types check them again.
+            let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(&line[..colon]),
+                HeaderValue::from_maybe_shared(
+                    pass.lines.slice_ref(line[colon + 1..].trim_ascii()),
+                ),
+            ) else {
+                continue;
+            };
+            headers.append(name, value);
+        }
+    }
+}
+
+/// Whether `name` is hop-by-hop (as `proxy::headers` sees it), framing, or the request id.
+fn not_passed_through(name: &[u8]) -> bool {
+    const NAMES: [&[u8]; 10] = [
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"content-length",
+        b"x-request-id",
+    ];
+    NAMES
+        .iter()
+        .any(|n| n.len() == name.len() && n.eq_ignore_ascii_case(name))
 }
 
 fn invalid(what: &str) -> io::Error {
@@ -110,9 +176,17 @@ fn invalid(what: &str) -> io::Error {
 /// Parses an answer head at the front of `buf`, taking it off: `None` while incomplete.
 /// Interim answers (1xx) are parsed like the others; the caller skips them.
 pub fn parse_head(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head>> {
-    // The header slots are not initialized first. Once parsed, the head is copied once
-    // (a few hundred bytes) for the header values to share; the read buffer is left whole
-    // for the next read.
+    parse(buf, method, false)
+}
+
+/// [`parse_head`] for an answer the proxy hands on: a common answer's headers are kept as
+/// their lines ([`PassThrough`]) rather than parsed into a `HeaderMap`.
+pub fn parse_answer(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head>> {
+    parse(buf, method, true)
+}
+
+fn parse(buf: &mut BytesMut, method: &Method, pass: bool) -> io::Result<Option<Head>> {
+    // The header slots are not initialized first.
     let mut slots = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut []);
     let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
@@ -128,7 +202,6 @@ pub fn parse_head(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => return Err(invalid(&e.to_string())),
     };
-    let head = HeadCopy::new(buf, len);
     let code = response.code.ok_or_else(|| invalid("no status"))?;
     let status = StatusCode::from_u16(code).map_err(|_| invalid("the status"))?;
     let version = if response.version == Some(0) {
@@ -136,44 +209,44 @@ pub fn parse_head(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head
     } else {
         Version::HTTP_11
     };
-    // Room for the request id the gateway adds to the caller's answer.
-    let mut headers = HeaderMap::with_capacity(response.headers.len() + 1);
+    // The framing and the connection's options, read from the lines as they are.
     let mut length: Option<u64> = None;
     let mut chunked = false;
     let mut encoded = false;
     let mut close = version == Version::HTTP_10;
+    let mut names_others = false;
     for h in response.headers.iter() {
-        let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| invalid("a header"))?;
-        let value = HeaderValue::from_maybe_shared(head.share(h.value))
-            .map_err(|_| invalid("a header value"))?;
-        if name == header::CONTENT_LENGTH {
-            for part in value.as_bytes().split(|b| *b == b',') {
+        let name = h.name.as_bytes();
+        if name.eq_ignore_ascii_case(b"content-length") {
+            for part in h.value.split(|b| *b == b',') {
                 let n = content_length(part).ok_or_else(|| invalid("Content-Length"))?;
                 if length.is_some_and(|l| l != n) {
                     return Err(invalid("conflicting Content-Length"));
                 }
                 length = Some(n);
             }
-        } else if name == header::TRANSFER_ENCODING {
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
             encoded = true;
-            chunked = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.rsplit(',').next())
-                .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
-        } else if name == header::CONNECTION {
-            for token in value.to_str().unwrap_or_default().split(',') {
-                let token = token.trim();
-                if token.eq_ignore_ascii_case("close") {
+            chunked = h
+                .value
+                .rsplit(|b| *b == b',')
+                .next()
+                .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            for token in h.value.split(|b| *b == b',') {
+                let token = token.trim_ascii();
+                if token.eq_ignore_ascii_case(b"close") {
                     close = true;
-                } else if token.eq_ignore_ascii_case("keep-alive") && version == Version::HTTP_10 {
-                    close = false;
+                } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                    if version == Version::HTTP_10 {
+                        close = false;
+                    }
+                } else if !token.is_empty() {
+                    names_others = true;
                 }
             }
         }
-        headers.append(name, value);
     }
-    buf.advance(len);
     let body = if method == Method::HEAD
         || status.is_informational()
         || status == StatusCode::NO_CONTENT
@@ -194,10 +267,48 @@ pub fn parse_head(buf: &mut BytesMut, method: &Method) -> io::Result<Option<Head
             None => BodyFraming::Close,
         }
     };
+    let passed = pass
+        && matches!(body, BodyFraming::Length(_) | BodyFraming::Chunked)
+        && !names_others
+        && status != StatusCode::TOO_MANY_REQUESTS
+        && !status.is_server_error();
+    let (headers, pass_through) = if passed {
+        let mut lines = Vec::with_capacity(len);
+        let mut has_date = false;
+        for h in response.headers.iter() {
+            let name = h.name.as_bytes();
+            if not_passed_through(name) {
+                continue;
+            }
+            has_date |= name.eq_ignore_ascii_case(b"date");
+            lines.extend_from_slice(name);
+            lines.extend_from_slice(b": ");
+            lines.extend_from_slice(h.value);
+            lines.extend_from_slice(b"\r\n");
+        }
+        let lines = Bytes::from(lines);
+        (HeaderMap::new(), Some(PassThrough { lines, has_date }))
+    } else {
+        // Copied once (a few hundred bytes) for the header values to share; the read
+        // buffer is left whole for the next read.
+        let head = HeadCopy::new(buf, len);
+        // Room for the request id the gateway adds to the caller's answer.
+        let mut headers = HeaderMap::with_capacity(response.headers.len() + 1);
+        for h in response.headers.iter() {
+            let name =
+                HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| invalid("a header"))?;
+            let value = HeaderValue::from_maybe_shared(head.share(h.value))
+                .map_err(|_| invalid("a header value"))?;
+            headers.append(name, value);
+        }
+        (headers, None)
+    };
+    buf.advance(len);
     Ok(Some(Head {
         status,
         version,
         headers,
+        pass_through,
         keep_alive: !close && body != BodyFraming::Close,
         body,
     }))
@@ -491,7 +602,83 @@ mod tests {
 
     fn head(text: &str, method: &Method) -> Head {
         let mut buf = BytesMut::from(text);
-        parse_head(&mut buf, method).unwrap().unwrap()
+        parse_answer(&mut buf, method).unwrap().unwrap()
+    }
+
+    /// The headers a caller's answer made from `h` has, however they were carried.
+    fn answer_headers(h: Head) -> HeaderMap {
+        let mut response = axum::http::Response::new(());
+        *response.headers_mut() = h.headers;
+        if let Some(pass) = h.pass_through {
+            response.extensions_mut().insert(pass);
+        }
+        PassThrough::expand(&mut response);
+        assert!(response.extensions().get::<PassThrough>().is_none());
+        response.headers().clone()
+    }
+
+    #[test]
+    fn common_answers_keep_their_end_to_end_lines_as_sent() {
+        let wire = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n\
+                    Keep-Alive: timeout=5\r\nX-Request-Id: upstream\r\nTransfer-Encoding: chunked\r\n\
+                    Set-Cookie: a=1\r\nset-cookie: b=2\r\nDate: Sat, 21 Nov 2026 15:00:00 GMT\r\n\
+                    X-Odd:  spaced value \u{e9}\r\nTrailer: x\r\nUpgrade: h2c\r\n\r\n5\r\nhello";
+        // Parsed whole, every line is in the map.
+        let whole = parse_head(&mut BytesMut::from(wire), &Method::GET)
+            .unwrap()
+            .unwrap();
+        assert!(whole.pass_through.is_none());
+        assert_eq!(whole.headers.len(), 11);
+        let mut buf = BytesMut::from(wire);
+        let h = parse_answer(&mut buf, &Method::GET).unwrap().unwrap();
+        assert_eq!(
+            &buf[..],
+            b"5\r\nhello",
+            "the head is taken off, the body left"
+        );
+        assert_eq!((h.body, h.keep_alive), (BodyFraming::Chunked, true));
+        assert!(h.headers.is_empty());
+        let pass = h.pass_through.clone().unwrap();
+        assert_eq!(
+            std::str::from_utf8(&pass.lines).unwrap(),
+            "Content-Type: application/json\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\n\
+             Date: Sat, 21 Nov 2026 15:00:00 GMT\r\nX-Odd: spaced value \u{e9}\r\n"
+        );
+        assert!(pass.has_date);
+        let headers = answer_headers(h);
+        assert_eq!(headers.len(), 5);
+        assert_eq!(headers.get_all("set-cookie").iter().count(), 2);
+        assert_eq!(
+            headers["x-odd"].as_bytes(),
+            "spaced value \u{e9}".as_bytes()
+        );
+        assert_eq!(headers["content-type"], "application/json");
+
+        // Not the common answer: parsed into a map, for the proxy to read and strip.
+        for (wire, method) in [
+            // A `Connection` naming another header.
+            (
+                "HTTP/1.1 200 OK\r\nConnection: x-hop\r\nX-Hop: 1\r\nContent-Length: 1\r\n\r\n",
+                Method::GET,
+            ),
+            // Statuses whose headers the retries read.
+            (
+                "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 1\r\n\r\n",
+                Method::GET,
+            ),
+            (
+                "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 1\r\n\r\n",
+                Method::GET,
+            ),
+            // No body, or one running to the close.
+            ("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", Method::HEAD),
+            ("HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n", Method::DELETE),
+            ("HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\n", Method::GET),
+        ] {
+            let h = head(wire, &method);
+            assert!(h.pass_through.is_none(), "{wire}");
+            assert!(!h.headers.is_empty(), "{wire}");
+        }
     }
 
     fn body(framing: BodyFraming, wire: &[&[u8]]) -> (Vec<u8>, bool) {
@@ -565,7 +752,7 @@ mod tests {
         assert_eq!(h.status, StatusCode::CREATED);
         assert_eq!(h.body, BodyFraming::Length(5));
         assert!(h.keep_alive);
-        assert_eq!(h.headers.get_all("x-a").iter().count(), 2);
+        assert_eq!(answer_headers(h).get_all("x-a").iter().count(), 2);
         let h = head(
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 3\r\n\r\n",
             &Method::GET,

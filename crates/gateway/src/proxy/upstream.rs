@@ -268,7 +268,7 @@ impl Upstream {
         conn.flush_write().await?;
         let head = loop {
             if let Some(head) =
-                h1::parse_head(&mut conn.read, &parts.method).map_err(SendError::Exchange)?
+                h1::parse_answer(&mut conn.read, &parts.method).map_err(SendError::Exchange)?
             {
                 // Interim answers (100 Continue, 103 Early Hints) are not the answer.
                 if head.status.is_informational() {
@@ -292,6 +292,9 @@ impl Upstream {
         *response.status_mut() = head.status;
         *response.version_mut() = head.version;
         *response.headers_mut() = head.headers;
+        if let Some(pass) = head.pass_through {
+            response.extensions_mut().insert(pass);
+        }
         Ok(response)
     }
 

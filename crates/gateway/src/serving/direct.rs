@@ -35,7 +35,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::{HttpService, LINGER_MAX_BYTES, LINGER_MAX_TIME};
-use crate::proxy::h1::{self, BodyFraming, Decoded, Decoder, HeadCopy};
+use crate::proxy::h1::{self, BodyFraming, Decoded, Decoder, HeadCopy, PassThrough};
 
 /// Which request targets are served here (the raw target: path and query).
 pub type Accepts = fn(&str) -> bool;
@@ -468,6 +468,7 @@ impl Writer {
             &mut self.out,
             status,
             &parts.headers,
+            parts.extensions.get::<PassThrough>(),
             framing,
             length,
             close,
@@ -592,13 +593,15 @@ fn has_token(value: &HeaderValue, token: &[u8]) -> bool {
         .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
 }
 
-/// Writes the status line and headers: the service's, but for their framing ones, which
-/// are written from `framing` (or, for a HEAD, `head_length`); a `Date` if the service set
-/// none; `Connection: close` when the connection closes after this answer.
+/// Writes the status line and headers: an upstream answer's lines passed through as they
+/// are, then the service's headers, but for their framing ones, which are written from
+/// `framing` (or, for a HEAD, `head_length`); a `Date` if neither has one; `Connection:
+/// close` when the connection closes after this answer.
 fn encode_head(
     out: &mut Vec<u8>,
     status: StatusCode,
     headers: &HeaderMap,
+    pass: Option<&PassThrough>,
     framing: Framing,
     head_length: Option<u64>,
     close: bool,
@@ -608,6 +611,9 @@ fn encode_head(
     out.push(b' ');
     out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
     out.extend_from_slice(b"\r\n");
+    if let Some(pass) = pass {
+        out.extend_from_slice(&pass.lines);
+    }
     let mut closing = false;
     for (name, value) in headers {
         if framing != Framing::Bodiless
@@ -638,7 +644,7 @@ fn encode_head(
         }
         Framing::Chunked => out.extend_from_slice(b"transfer-encoding: chunked\r\n"),
     }
-    if !headers.contains_key(header::DATE) {
+    if !pass.is_some_and(|p| p.has_date) && !headers.contains_key(header::DATE) {
         out.extend_from_slice(b"date: ");
         http_date(|date| out.extend_from_slice(date));
         out.extend_from_slice(b"\r\n");
@@ -770,6 +776,22 @@ mod tests {
                 let stream =
                     futures_util::stream::iter(pieces.map(|p| Ok::<_, Infallible>(Bytes::from(p))));
                 Response::new(Body::from_stream(stream))
+            }
+            "/d/pass" | "/pass" => {
+                // A proxied answer: the upstream's lines passed through, beside a header
+                // of the service's own.
+                let mut answer = Response::new(Body::from("passed"));
+                answer.extensions_mut().insert(h1::PassThrough {
+                    lines: Bytes::from_static(
+                        b"X-Upstream: 1\r\nset-cookie: a=1\r\nset-cookie: b=2\r\n\
+                          Date: Sat, 21 Nov 2026 15:00:00 GMT\r\n",
+                    ),
+                    has_date: true,
+                });
+                answer
+                    .headers_mut()
+                    .insert("x-request-id", HeaderValue::from_static("ours"));
+                answer
             }
             "/d/empty" => {
                 let mut answer = Response::new(Body::empty());
@@ -915,6 +937,30 @@ mod tests {
         assert_eq!(head.headers["content-length"], "13");
         // All four here, none by hyper.
         assert_eq!(SERVED.get(), 4);
+    }
+
+    #[tokio::test]
+    async fn passed_through_lines_are_written_as_they_are_here_and_by_hyper() {
+        let (addr, _stop) = start().await;
+        let mut raw = Raw::connect(addr).await;
+        // Here, then (after the hand-off) by hyper.
+        raw.send(b"GET /d/pass HTTP/1.1\r\nhost: x\r\n\r\nGET /pass HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await;
+        for served_here in [true, false] {
+            let (head, body) = raw.answer(&Method::GET).await;
+            assert_eq!((head.status.as_u16(), body.as_str()), (200, "passed"));
+            let h = &head.headers;
+            assert_eq!(h["x-upstream"], "1", "{h:?}");
+            let cookies: Vec<_> = h.get_all("set-cookie").iter().collect();
+            assert_eq!(cookies, ["a=1", "b=2"]);
+            // The upstream's date, and no second one.
+            let dates: Vec<_> = h.get_all("date").iter().collect();
+            assert_eq!(dates, ["Sat, 21 Nov 2026 15:00:00 GMT"]);
+            assert_eq!(h["x-request-id"], "ours");
+            assert_eq!(h["content-length"], "6");
+            assert_eq!(h.len(), 6, "{h:?} (served here: {served_here})");
+        }
+        assert_eq!(SERVED.get(), 1);
     }
 
     #[tokio::test]
