@@ -13,8 +13,12 @@
 # shared work-stealing runtime (--http-workers 0) rather than one worker per core, the
 # default, and through a third serving proxied calls with hyper's HTTP/1.1 rather than the
 # gateway's own (--no-direct-http1), so each choice is compared in one run.
+# Last, the small GET again through nginx and the gateway in ROUNDS interleaved pairs (the
+# one run first alternating), each pair's throughput and CPU ratios printed with their
+# median: on a noisy machine one pair of runs minutes apart says little.
 # Aims: throughput >= nginx's, under 150 us added at the median.
-# Usage: bench/proxy.sh [seconds per run, default 10]. Installs nginx and wrk (apt) if missing.
+# Usage: [ROUNDS=5] bench/proxy.sh [seconds per run, default 10]. Installs nginx and wrk (apt)
+# if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -154,6 +158,22 @@ threads=1 conns=1 measure direct_one "${direct_auth[@]}" "$sb$small"
 threads=1 conns=1 measure nginx_one "${direct_auth[@]}" "$ng$small"
 threads=1 conns=1 measure gateway_one "${gw_auth[@]}" "$gw/v1/proxy/dialpad/bench$small"
 
+# Interleaved pairs, nginx and the gateway alternately first.
+rounds=${ROUNDS:-5}
+pairs=()
+for i in $(seq 1 "$rounds"); do
+  order="nginx gateway"; [ $((i % 2)) -eq 0 ] && order="gateway nginx"
+  for who in $order; do
+    if [ "$who" = nginx ]; then
+      measure nginx_pair "${direct_auth[@]}" "$ng$small"
+    else
+      measure gateway_pair "${gw_auth[@]}" "$gw/v1/proxy/dialpad/bench$small"
+    fi
+  done
+  pairs+=("$(awk -v g="${R[gateway_pair]}" -v n="${R[nginx_pair]}" -v gc="${CPU[gateway_pair]}" -v nc="${CPU[nginx_pair]}" \
+    'BEGIN {if (nc<=0) nc=0.1; printf "%.0f %.0f %.2f %.2f", g, n, g/n, gc/nc}')")
+done
+
 # Memory while 4 x 100 MB stream through the gateway at once.
 rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$gw_pid/status"; }
 rss_before=$(rss)
@@ -198,4 +218,13 @@ for size in small large one; do
     printf '%-40s %10.2f\n' "own/hyper's HTTP/1.1 cpu per req" "$(awk -v a="${CPU[gateway_small]}" -v b="${CPU[hyper_small]}" 'BEGIN {if (b<=0) b=0.1; print a/b}')"
   fi
 done
+if [ "$rounds" -gt 0 ]; then
+  echo "interleaved pairs (${secs}s each, nginx first in odd pairs): gateway req/s, nginx req/s, throughput ratio, cpu per request ratio"
+  for pair in "${pairs[@]}"; do printf '  %s\n' "$pair"; done
+  median() { sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+  column() { printf '%s\n' "${pairs[@]}" | awk -v c="$1" '{print $c}'; }
+  printf '%-40s %10.2f (min %.2f, max %.2f)\n' "gateway/nginx throughput, median pair" \
+    "$(column 3 | median)" "$(column 3 | sort -n | head -1)" "$(column 3 | sort -n | tail -1)"
+  printf '%-40s %10.2f\n' "gateway/nginx cpu per request, median" "$(column 4 | median)"
+fi
 printf 'gateway RSS (MB): %s before, %s peak while 4 x 100 MB streamed, %s after\n' "$rss_before" "$rss_max" "$rss_after"

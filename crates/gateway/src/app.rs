@@ -195,12 +195,15 @@ impl Application {
             .config
             .direct_http1
             .then_some(crate::http::proxy::is_proxied);
+        // The request timeout of the calls it serves, kept by that server.
+        let bound = direct.map(|_| crate::http::proxy::call_bound(&self.state));
         crate::serving::serve(
             self.listener,
             crate::http::router(self.state),
             workers,
             // The proxy's calls: served by the gateway's own HTTP/1.1 (`serving::direct`).
             direct,
+            bound,
             shutdown,
         )
         .await

@@ -31,7 +31,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
-pub use self::direct::Accepts;
+pub use self::direct::{Accepts, bounds_this_call};
 
 mod direct;
 
@@ -180,11 +180,14 @@ impl<S> HttpService for S where
 ///
 /// Requests whose target `direct` accepts are served by [`direct`]'s HTTP/1.1 rather than
 /// hyper's, as long as a connection carries only those.
+/// `bound`, if given, bounds the time the service takes to answer those requests: the
+/// service then need not (`direct::bounds_this_call`).
 pub async fn serve<S: HttpService>(
     listener: TcpListener,
     service: S,
     workers: HttpWorkers,
     direct: Option<Accepts>,
+    bound: Option<CallBound>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let workers = match workers {
@@ -194,17 +197,40 @@ pub async fn serve<S: HttpService>(
     let options = Options {
         header_read_timeout: HEADER_READ_TIMEOUT,
         direct,
+        bound,
     };
     serve_on(listener, service, workers, options, shutdown).await
 }
 
 /// How connections are served.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Options {
     /// See [`HEADER_READ_TIMEOUT`].
     header_read_timeout: Duration,
     /// Which requests [`direct`] serves, if any.
     direct: Option<Accepts>,
+    /// How long the service may take to answer one of those.
+    bound: Option<CallBound>,
+}
+
+/// The longest the service may take to answer a request [`direct`] serves, and the answer
+/// given when it takes longer (`expired`, called with the request's method; it is where
+/// the call is logged and counted). One timer per connection keeps it, moved only when it
+/// fires early, rather than one per call.
+#[derive(Clone)]
+pub struct CallBound {
+    /// The limit.
+    pub limit: Duration,
+    /// The answer past it.
+    pub expired: Arc<dyn Fn(&axum::http::Method) -> Response + Send + Sync>,
+}
+
+impl std::fmt::Debug for CallBound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallBound")
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
 }
 
 /// [`serve`] on `workers` (none: on the calling runtime).
@@ -243,7 +269,7 @@ async fn serve_on<S: HttpService>(
             service: service.clone(),
             stop: stop_tx.clone(),
             closed: closed_rx.clone(),
-            options,
+            options: options.clone(),
         };
         let Some(worker) = workers
             .iter()
@@ -293,7 +319,10 @@ impl<S: HttpService> Connection<S> {
             Some(accepts) => {
                 let service = self.service.clone();
                 let stopping = stopping.as_mut();
-                match direct::serve(tcp, service, accepts, timeout, stopping, &self.stop).await {
+                let bound = self.options.bound.as_ref();
+                let served =
+                    direct::serve(tcp, service, accepts, timeout, bound, stopping, &self.stop);
+                match served.await {
                     direct::Outcome::Closed => return,
                     direct::Outcome::HandOff(tcp, read) => (tcp, read),
                 }
@@ -497,6 +526,7 @@ mod tests {
         let options = Options {
             header_read_timeout: HEADER_READ_TIMEOUT,
             direct,
+            bound: None,
         };
         start_with(workers, delay, options).await
     }
@@ -616,6 +646,7 @@ mod tests {
             let options = Options {
                 header_read_timeout: Duration::from_millis(500),
                 direct,
+                bound: None,
             };
             let (addr, stop, served, _) = start_with(workers, Duration::ZERO, options).await;
             // Half a head, then nothing: disconnected after the 500 ms allowed.

@@ -287,6 +287,26 @@ async fn a_request_slower_than_the_timeout_is_answered_504_request_timeout() {
         .await;
     let answer = world.acme().get("/v1/resources/genericContact").await;
     answer.err(504, "REQUEST_TIMEOUT");
+    // A proxied call too (bounded by the server that serves it), counted like any other.
+    let started = std::time::Instant::now();
+    let answer = world.acme().get("/v1/proxy/api/v2/contacts").await;
+    answer.err(504, "REQUEST_TIMEOUT");
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    let text = world
+        .raw
+        .get(format!("{}/metrics", world.gateway.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(
+            "patchbay_http_request_duration_seconds_count{method=\"GET\",route=\"/v1/proxy/{*path}\",status=\"504\"} 1"
+        ),
+        "{text}"
+    );
 }
 
 /// (deliveries succeeded, deliveries pending, pending ones still held by a lease).

@@ -458,9 +458,10 @@ where
         // (a 5xx below, an upstream failure in `proxy`) name it themselves.
         let span = tracing::debug_span!("request", request_id = ?id);
         let state = shared.state.clone();
+        let bounded = crate::serving::bounds_this_call();
         Either::Left(Box::pin(
             async move {
-                let mut response = proxy::serve(state, request).await;
+                let mut response = proxy::serve(state, request, bounded).await;
                 if let Some(id) = id {
                     response.headers_mut().entry(REQUEST_ID).or_insert(id);
                 }

@@ -85,16 +85,22 @@ pub fn is_proxied(path: &str) -> bool {
 /// request timeout, the request's metrics under [`ROUTE`]), without the router's per-route
 /// layers, extractor machinery and boxed futures, which cost a proxied GET as much as the
 /// forwarding itself. `Front` (in `http`) sends every path [`is_proxied`] accepts here.
-pub async fn serve(state: AppState, request: Request) -> Response {
+///
+/// `bounded`: the server bounds the call by the request timeout itself (`call_bound`); else
+/// it is bounded here.
+pub async fn serve(state: AppState, request: Request, bounded: bool) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let uri = request.uri().clone();
     let request_id = request.headers().get(&REQUEST_ID).cloned();
     let limit = state.config.hardening.request_timeout;
-    let response = match tokio::time::timeout(limit, authenticated(&state, request, started)).await
-    {
-        Ok(response) => response,
-        Err(_) => super::limits::timed_out(limit),
+    let response = if bounded {
+        authenticated(&state, request, started).await
+    } else {
+        match tokio::time::timeout(limit, authenticated(&state, request, started)).await {
+            Ok(response) => response,
+            Err(_) => super::limits::timed_out(limit),
+        }
     };
     // As the trace layer does for the other routes: a 5xx is logged, naming the call (the
     // proxy's span is at debug level).
@@ -114,6 +120,27 @@ pub async fn serve(state: AppState, request: Request) -> Response {
         started.elapsed(),
     );
     response
+}
+
+/// The request timeout for the proxied calls `serving::direct` serves: past it, the call's
+/// future is dropped and the caller answered `REQUEST_TIMEOUT`, logged and counted as
+/// [`serve`] does.
+pub fn call_bound(state: &AppState) -> crate::serving::CallBound {
+    let limit = state.config.hardening.request_timeout;
+    let metrics = state.metrics.clone();
+    crate::serving::CallBound {
+        limit,
+        expired: std::sync::Arc::new(move |method| {
+            let response = super::limits::timed_out(limit);
+            tracing::error!(
+                method = %method,
+                status = response.status().as_u16(),
+                "response failed: the proxied call took longer than the request timeout"
+            );
+            metrics.http_request_template(method, ROUTE, response.status().as_u16(), limit);
+            response
+        }),
+    }
 }
 
 async fn authenticated(state: &AppState, request: Request, now: Instant) -> Response {

@@ -34,7 +34,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::{HttpService, LINGER_MAX_BYTES, LINGER_MAX_TIME};
+use super::{CallBound, HttpService, LINGER_MAX_BYTES, LINGER_MAX_TIME};
 use crate::proxy::h1::{self, BodyFraming, Decoded, Decoder, HeadCopy, PassThrough};
 
 /// Which request targets are served here (the raw target: path and query).
@@ -69,6 +69,7 @@ pub async fn serve<S: HttpService>(
     mut service: S,
     accepts: Accepts,
     header_read_timeout: Duration,
+    bound: Option<&CallBound>,
     mut stopping: Pin<&mut impl Future<Output = ()>>,
     stop: &watch::Sender<()>,
 ) -> Outcome {
@@ -84,6 +85,8 @@ pub async fn serve<S: HttpService>(
     // One timer for the connection, moved only when it fires early: arming one for every
     // head costs more than the rest of reading it.
     let mut deadline: Option<Pin<Box<tokio::time::Sleep>>> = None;
+    // The same for the calls' bound: a call's deadline is never before the last one's.
+    let mut call_deadline: Option<Pin<Box<tokio::time::Sleep>>> = None;
     loop {
         let Some(mut current) = reader.take() else {
             return Outcome::Closed;
@@ -144,7 +147,25 @@ pub async fn serve<S: HttpService>(
         #[cfg(test)]
         tests::SERVED.set(tests::SERVED.get() + 1);
         let Ok(()) = poll_fn(|cx| service.poll_ready(cx)).await;
-        let Ok(response) = service.call(request).await;
+        let response = match bound {
+            None => {
+                let Ok(response) = service.call(request).await;
+                response
+            }
+            Some(bound) => {
+                let method = request.method().clone();
+                let due = Instant::now() + bound.limit;
+                BOUNDING.set(true);
+                let call = service.call(request);
+                BOUNDING.set(false);
+                let timer =
+                    call_deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
+                match within(call, timer.as_mut(), due).await {
+                    Some(Ok(response)) => response,
+                    None => (bound.expired)(&method),
+                }
+            }
+        };
         let close = close || stop.is_closed();
         // The request's body, back from the service once dropped, is read out if it was
         // left unread (as hyper's server does), so that the next request can be read, and
@@ -185,6 +206,46 @@ pub async fn serve<S: HttpService>(
             return Outcome::Closed;
         }
     }
+}
+
+thread_local! {
+    /// Set while a bounded call is made (`service.call`), for the service to see.
+    static BOUNDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the call being made (in `Service::call`) is bounded by this server's
+/// [`CallBound`]: the service's future then need not bound itself.
+pub fn bounds_this_call() -> bool {
+    BOUNDING.get()
+}
+
+/// `call`'s output, or `None` once `due` has passed. `timer` (the connection's, at or
+/// before `due`) is polled on the call's first poll, which registers it with the
+/// connection's task, and again only once it has fired: then it is moved to `due` if that
+/// is still ahead. A call's polls cost no timer work besides.
+async fn within<F: Future>(
+    call: F,
+    mut timer: Pin<&mut tokio::time::Sleep>,
+    due: Instant,
+) -> Option<F::Output> {
+    let mut call = std::pin::pin!(call);
+    let mut registered = false;
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = call.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        if !registered || timer.is_elapsed() {
+            registered = true;
+            while timer.as_mut().poll(cx).is_ready() {
+                if Instant::now() >= due {
+                    return Poll::Ready(None);
+                }
+                timer.as_mut().reset(due);
+            }
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// Whether nothing but the empty lines a caller may send between requests has been read.
@@ -793,6 +854,11 @@ mod tests {
                     .insert("x-request-id", HeaderValue::from_static("ours"));
                 answer
             }
+            "/d/sleep" => {
+                let ms = parts.uri.query().and_then(|q| q.parse().ok()).unwrap_or(0);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Response::new(Body::from("slept"))
+            }
             "/d/empty" => {
                 let mut answer = Response::new(Body::empty());
                 *answer.status_mut() = StatusCode::NO_CONTENT;
@@ -825,12 +891,17 @@ mod tests {
     }
 
     async fn start_served() -> (SocketAddr, oneshot::Sender<()>, Served) {
+        start_bounded(None).await
+    }
+
+    async fn start_bounded(bound: Option<CallBound>) -> (SocketAddr, oneshot::Sender<()>, Served) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let options = Options {
             header_read_timeout: Duration::from_secs(5),
             direct: Some(under_d),
+            bound,
         };
         let served = tokio::spawn(serve_on(
             listener,
@@ -961,6 +1032,45 @@ mod tests {
             assert_eq!(h.len(), 6, "{h:?} (served here: {served_here})");
         }
         assert_eq!(SERVED.get(), 1);
+    }
+
+    #[tokio::test]
+    async fn calls_past_the_bound_are_answered_by_it_and_the_connection_goes_on() {
+        let bound = CallBound {
+            limit: Duration::from_millis(300),
+            expired: Arc::new(|method| {
+                let mut answer = Response::new(Body::from(format!("expired {method}")));
+                *answer.status_mut() = StatusCode::GATEWAY_TIMEOUT;
+                answer
+            }),
+        };
+        let (addr, _stop, _) = start_bounded(Some(bound)).await;
+        let mut raw = Raw::connect(addr).await;
+        let mut call = async |target: &str| {
+            let started = std::time::Instant::now();
+            raw.send(format!("GET {target} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
+                .await;
+            let (head, body) = raw.answer(&Method::GET).await;
+            (head.status.as_u16(), body, started.elapsed())
+        };
+        // The first call sets the connection's timer; a later call still under its own
+        // bound outlives that timer (which fires early and is moved).
+        assert_eq!(call("/d/echo").await.0, 200);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (status, body, _) = call("/d/sleep?200").await;
+        assert_eq!((status, body.as_str()), (200, "slept"));
+        // Past the bound: its answer, at the bound, not before.
+        let (status, body, took) = call("/d/sleep?5000").await;
+        assert_eq!((status, body.as_str()), (504, "expired GET"));
+        assert!(took >= Duration::from_millis(290), "{took:?}");
+        assert!(took < Duration::from_secs(3), "{took:?}");
+        // Again after the timer has fired and sat idle: a whole bound again.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let (status, _, took) = call("/d/sleep?5000").await;
+        assert_eq!(status, 504);
+        assert!(took >= Duration::from_millis(290), "{took:?}");
+        assert_eq!(call("/d/sleep?10").await.1, "slept");
+        assert_eq!(SERVED.get(), 5);
     }
 
     #[tokio::test]
