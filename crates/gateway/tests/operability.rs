@@ -76,15 +76,7 @@ async fn metrics_count_requests_by_route_template_without_tenant_data() {
         .await
         .err(401, "UNAUTHENTICATED");
 
-    let url = world.gateway.url();
-    let answer = world
-        .raw
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 200);
-    let text = answer.text().await.unwrap();
+    let text = metrics(&world).await;
     assert!(
         text.contains(
             "patchbay_http_request_duration_seconds_count{method=\"GET\",route=\"/v1/resources/{model}\",status=\"200\"} 2"
@@ -292,21 +284,25 @@ async fn a_request_slower_than_the_timeout_is_answered_504_request_timeout() {
     let answer = world.acme().get("/v1/proxy/api/v2/contacts").await;
     answer.err(504, "REQUEST_TIMEOUT");
     assert!(started.elapsed() < Duration::from_millis(1500));
-    let text = world
-        .raw
-        .get(format!("{}/metrics", world.gateway.url()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics(&world).await;
     assert!(
         text.contains(
             "patchbay_http_request_duration_seconds_count{method=\"GET\",route=\"/v1/proxy/{*path}\",status=\"504\"} 1"
         ),
         "{text}"
     );
+}
+
+/// The gateway's `/metrics` text.
+async fn metrics(world: &World) -> String {
+    let answer = world
+        .raw
+        .get(format!("{}/metrics", world.gateway.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    answer.text().await.unwrap()
 }
 
 /// (deliveries succeeded, deliveries pending, pending ones still held by a lease).
@@ -398,15 +394,7 @@ async fn deliveries_and_the_outbox_show_in_metrics_and_the_worker_in_readiness()
     // The outcome is recorded just after the receiver answers.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let text = world
-            .raw
-            .get(format!("{url}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = metrics(&world).await;
         if text.contains("patchbay_webhook_deliveries_total{outcome=\"success\"} 1") {
             assert!(text.contains("patchbay_webhook_outbox_depth 0"), "{text}");
             assert!(
