@@ -226,6 +226,40 @@ async fn identical_requests_share_a_job_inside_the_window_and_not_after_it() {
 }
 
 #[tokio::test]
+async fn dialpads_hourly_limit_on_stats_requests_is_kept_by_the_gateway() {
+    // No status reads during the test: only the requests below reach Dialpad.
+    let reports = ReportsConfig {
+        first_poll: Duration::from_secs(3600),
+        ..fast_reports()
+    };
+    let limited = SandboxConfig {
+        rate_limits: true,
+        ..with_processing(100)
+    };
+    let world = World::start_with_reports(limited, reports).await;
+    // Connecting checked the credential outside the limiter (its company was not known
+    // yet): let those calls leave Dialpad's one-second window.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let request =
+        |days: u32| json!({"exportType": "records", "statType": "calls", "daysAgo": days});
+    // Dialpad allows a company 200 an hour.
+    for days in 1..=200 {
+        world.acme().post(STATS, request(days)).await.ok(202);
+    }
+    let refused = world.acme().post(STATS, request(201)).await;
+    let retry_after: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    refused.err(429, "RATE_LIMITED");
+    assert!(retry_after > 3000, "{retry_after}");
+    // Dialpad saw the 200 its limit allows, and never had to refuse one.
+    assert_eq!(served(&world, POST_ROUTE).await, 200);
+    assert_eq!(world.sandbox_requests(POST_ROUTE, 429).await, 0);
+}
+
+#[tokio::test]
 async fn a_failed_export_carries_dialpads_reason() {
     let world = World::start_with(with_processing(100)).await;
     let suspended = world

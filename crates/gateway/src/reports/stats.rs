@@ -81,8 +81,10 @@ pub async fn create(
         }
     }
     let job = job.ok_or_else(|| ApiError::internal("a stats job kept losing its insert race"))?;
+    // Dialpad allows a company 200 of these an hour, beside its 20 requests a second.
+    let limit = patchbay_dialpad::limits::operation_limit("POST", "/api/v2/stats");
     let started = target
-        .call(state, |_, ctx| {
+        .call_limited(state, limit, |_, ctx| {
             reports
                 .dialpad
                 .stats_start(ctx.credential(), &prepared.message)

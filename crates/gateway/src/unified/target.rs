@@ -198,7 +198,23 @@ impl Target {
         F: Fn(&'a dyn Connector, &'a ConnectionContext) -> Fut,
         Fut: Future<Output = Result<T, ConnectorError>>,
     {
-        self.charge(state).await?;
+        self.call_limited(state, None, f).await
+    }
+
+    /// [`Target::call`] for a call with its own rate limit at the provider (`operation`, a
+    /// template and limit from `patchbay_dialpad::limits::operation_limit`), charged beside
+    /// the company's.
+    pub async fn call_limited<'a, T, F, Fut>(
+        &'a self,
+        state: &AppState,
+        operation: Option<(&'static str, patchbay_dialpad::limits::Limit)>,
+        f: F,
+    ) -> ApiResult<T>
+    where
+        F: Fn(&'a dyn Connector, &'a ConnectionContext) -> Fut,
+        Fut: Future<Output = Result<T, ConnectorError>>,
+    {
+        self.charge(state, operation).await?;
         match f(self.connector.as_ref(), &self.ctx).await {
             Ok(value) => return Ok(value),
             Err(ConnectorError::CredentialRejected { .. }) => {}
@@ -207,7 +223,7 @@ impl Target {
         if self.held.refreshable() {
             match self.renewed(state).await {
                 Ok(Some(ctx)) => {
-                    self.charge(state).await?;
+                    self.charge(state, operation).await?;
                     match f(self.connector.as_ref(), ctx).await {
                         Ok(value) => return Ok(value),
                         Err(ConnectorError::CredentialRejected { .. }) => {}
@@ -246,11 +262,15 @@ impl Target {
 
     /// One slot of the connection's rate limiter (shared with the raw proxy): one per
     /// connector call, whatever number of Dialpad requests it makes.
-    async fn charge(&self, state: &AppState) -> ApiResult<()> {
+    async fn charge(
+        &self,
+        state: &AppState,
+        operation: Option<(&'static str, patchbay_dialpad::limits::Limit)>,
+    ) -> ApiResult<()> {
         state
             .proxy
             .limiter
-            .acquire_for(&self.connection, None)
+            .acquire_for(&self.connection, operation)
             .await
             .map_err(rate_limited)
     }
