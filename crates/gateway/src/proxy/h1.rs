@@ -149,21 +149,9 @@ impl PassThrough {
 
 /// Whether `name` is hop-by-hop (as `proxy::headers` sees it), framing, or the request id.
 fn not_passed_through(name: &[u8]) -> bool {
-    const NAMES: [&[u8]; 10] = [
-        b"connection",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"te",
-        b"trailer",
-        b"transfer-encoding",
-        b"upgrade",
-        b"content-length",
-        b"x-request-id",
-    ];
-    NAMES
-        .iter()
-        .any(|n| n.len() == name.len() && n.eq_ignore_ascii_case(name))
+    super::headers::is_hop_by_hop_name(name)
+        || name.eq_ignore_ascii_case(b"content-length")
+        || name.eq_ignore_ascii_case(b"x-request-id")
 }
 
 fn invalid(what: &str) -> io::Error {

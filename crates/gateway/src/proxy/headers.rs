@@ -5,21 +5,29 @@
 
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
-/// Hop-by-hop headers (RFC 9110 §7.6.1, plus the `Proxy-*` family and `Keep-Alive`).
-/// Names are compared as the lower-case strings they are: a `const` array of
-/// `HeaderName`s would be built and dropped at every use.
+/// Hop-by-hop headers (RFC 9110 §7.6.1, plus the `Proxy-*` family and `Keep-Alive`), as
+/// the lower-case strings they are: a `const` array of `HeaderName`s would be built and
+/// dropped at every use.
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
 fn is_hop_by_hop(name: &HeaderName) -> bool {
-    matches!(
-        name.as_str(),
-        "connection"
-            | "keep-alive"
-            | "proxy-authenticate"
-            | "proxy-authorization"
-            | "te"
-            | "trailer"
-            | "transfer-encoding"
-            | "upgrade"
-    )
+    HOP_BY_HOP.contains(&name.as_str())
+}
+
+/// [`HOP_BY_HOP`] for a name as it was sent (any case), before it is a `HeaderName`.
+pub fn is_hop_by_hop_name(name: &[u8]) -> bool {
+    HOP_BY_HOP
+        .iter()
+        .any(|h| h.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// The gateway's own request headers, never forwarded: `Host`, `Expect` (hyper answers
